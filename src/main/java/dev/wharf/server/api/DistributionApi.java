@@ -1,0 +1,112 @@
+package dev.wharf.server.api;
+
+import dev.wharf.oci.OciErrorCode;
+import dev.wharf.oci.OciException;
+import dev.wharf.server.blob.BlobEndpoints;
+import dev.wharf.server.catalog.CatalogEndpoint;
+import dev.wharf.server.manifest.ManifestEndpoints;
+import dev.wharf.server.referrers.ReferrersEndpoint;
+import dev.wharf.server.route.Route;
+import dev.wharf.server.route.Routes;
+import dev.wharf.server.tag.TagListEndpoint;
+import dev.wharf.server.upload.UploadEndpoints;
+import dev.wharf.server.web.QueryParams;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.Map;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The OCI distribution API under {@code /v2}: takes the {@link Route} the {@link RouteFilter}
+ * parsed and hands the request to the feature that serves it. Method checks live here, so every
+ * endpoint answers an unsupported method the same way (405 {@code UNSUPPORTED}).
+ */
+@RestController
+public class DistributionApi {
+
+    private final BlobEndpoints blobs;
+    private final UploadEndpoints uploads;
+    private final ManifestEndpoints manifests;
+    private final TagListEndpoint tags;
+    private final ReferrersEndpoint referrers;
+    private final CatalogEndpoint catalog;
+
+    public DistributionApi(BlobEndpoints blobs, UploadEndpoints uploads, ManifestEndpoints manifests,
+                           TagListEndpoint tags, ReferrersEndpoint referrers, CatalogEndpoint catalog) {
+        this.blobs = blobs;
+        this.uploads = uploads;
+        this.manifests = manifests;
+        this.tags = tags;
+        this.referrers = referrers;
+        this.catalog = catalog;
+    }
+
+    @RequestMapping({"/v2", "/v2/", "/v2/**"})
+    public ResponseEntity<?> handle(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Route route = RouteFilter.route(request);
+        if (route == null) {
+            route = Routes.parse(request.getRequestURI());
+        }
+        String method = request.getMethod();
+        if (route instanceof Route.Base) {
+            allow(method, "GET", "HEAD");
+            return ResponseEntity.ok().header("Content-Type", "application/json").body(Map.of());
+        }
+        if (route instanceof Route.Blob r) {
+            switch (allow(method, "GET", "HEAD", "DELETE")) {
+                case "DELETE":
+                    return blobs.delete(r.repository(), r.digest());
+                default:
+                    blobs.get(r.repository(), r.digest(), request, response);
+                    return null;
+            }
+        }
+        if (route instanceof Route.UploadStart r) {
+            allow(method, "POST");
+            return uploads.post(r.repository(), request);
+        }
+        if (route instanceof Route.Upload r) {
+            return switch (allow(method, "GET", "PATCH", "PUT", "DELETE")) {
+                case "PATCH" -> uploads.patch(r.repository(), r.id(), request);
+                case "PUT" -> uploads.put(r.repository(), r.id(), request);
+                case "DELETE" -> uploads.cancel(r.repository(), r.id());
+                default -> uploads.status(r.repository(), r.id());
+            };
+        }
+        if (route instanceof Route.Manifest r) {
+            return switch (allow(method, "GET", "HEAD", "PUT", "DELETE")) {
+                case "PUT" -> manifests.put(r.repository(), r.reference(), request);
+                case "DELETE" -> manifests.delete(r.repository(), r.reference());
+                default -> manifests.get(r.repository(), r.reference(), request);
+            };
+        }
+        QueryParams query = QueryParams.of(request);
+        if (route instanceof Route.TagList r) {
+            allow(method, "GET");
+            return tags.list(r.repository(), query.get("n"), query.get("last"));
+        }
+        if (route instanceof Route.Referrers r) {
+            allow(method, "GET");
+            return referrers.list(r.repository(), r.digest(), query.get("artifactType"), query.get("last"));
+        }
+        if (route instanceof Route.Catalog) {
+            allow(method, "GET");
+            return catalog.list(query.get("n"), query.get("last"));
+        }
+        throw new IllegalStateException("route without a handler: " + route);
+    }
+
+    /** Returns {@code method} when it is one of {@code allowed}; otherwise 405 with an Allow header. */
+    private static String allow(String method, String... allowed) {
+        for (String a : allowed) {
+            if (a.equals(method)) {
+                return method;
+            }
+        }
+        throw new OciException(OciErrorCode.UNSUPPORTED, method + " is not supported on this endpoint")
+                .withHeader("Allow", String.join(", ", allowed));
+    }
+}

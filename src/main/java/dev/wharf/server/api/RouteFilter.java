@@ -1,0 +1,57 @@
+package dev.wharf.server.api;
+
+import dev.wharf.oci.OciException;
+import dev.wharf.server.route.Route;
+import dev.wharf.server.route.Routes;
+import dev.wharf.server.web.ErrorResponses;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Parses every {@code /v2} path once, before anything else looks at the request, and keeps the
+ * {@link Route} as a request attribute for access control and for the API. A malformed path is
+ * answered here with the spec's error.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+public class RouteFilter extends OncePerRequestFilter {
+
+    /** The request attribute holding the parsed {@link Route}. */
+    public static final String ATTRIBUTE = Route.class.getName();
+
+    private final ErrorResponses errors;
+
+    public RouteFilter(ErrorResponses errors) {
+        this.errors = errors;
+    }
+
+    /** The route parsed for {@code request}, or null outside {@code /v2}. */
+    public static Route route(HttpServletRequest request) {
+        return (Route) request.getAttribute(ATTRIBUTE);
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        Route route;
+        try {
+            route = Routes.parse(request.getRequestURI());
+        } catch (OciException e) {
+            response.setHeader("Docker-Distribution-API-Version", "registry/2.0");
+            errors.write(request, response, e);
+            return;
+        }
+        if (route != null) {
+            request.setAttribute(ATTRIBUTE, route);
+            response.setHeader("Docker-Distribution-API-Version", "registry/2.0");
+        }
+        chain.doFilter(request, response);
+    }
+}

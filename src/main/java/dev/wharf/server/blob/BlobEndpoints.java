@@ -1,0 +1,163 @@
+package dev.wharf.server.blob;
+
+import dev.wharf.oci.Digest;
+import dev.wharf.oci.OciErrorCode;
+import dev.wharf.oci.OciException;
+import dev.wharf.oci.RepositoryName;
+import dev.wharf.server.storage.BlobNotFoundException;
+import dev.wharf.server.storage.BlobSource;
+import dev.wharf.server.storage.BlobStore;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import jakarta.servlet.ServletOutputStream;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Component;
+
+/**
+ * {@code GET}, {@code HEAD} and {@code DELETE} of {@code /v2/<name>/blobs/<digest>}.
+ *
+ * <p>Reads stream: from a local file through Tomcat's sendfile (zero-copy) where the connector
+ * offers it, otherwise through a large buffer. A single byte range is honoured (206); a range past
+ * the end is 416.
+ *
+ * @see <a href="https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-blobs">spec: Pulling blobs</a>
+ */
+@Component
+public class BlobEndpoints {
+
+    private static final Logger log = LoggerFactory.getLogger(BlobEndpoints.class);
+
+    // Tomcat's sendfile contract (org.apache.coyote.Constants / Globals)
+    private static final String SENDFILE_SUPPORTED = "org.apache.tomcat.sendfile.support";
+    private static final String SENDFILE_FILENAME = "org.apache.tomcat.sendfile.filename";
+    private static final String SENDFILE_START = "org.apache.tomcat.sendfile.start";
+    private static final String SENDFILE_END = "org.apache.tomcat.sendfile.end";
+
+    private static final int COPY_BUFFER = 1024 * 1024;
+    private static final long SENDFILE_MIN = 48 * 1024;
+
+    private final BlobLinks links;
+    private final BlobStore store;
+    private final Duration redirectTtl;
+    private final boolean sendfile;
+
+    public BlobEndpoints(BlobLinks links, BlobStore store,
+                         @Value("${wharf.storage.s3.redirect-ttl:20m}") Duration redirectTtl,
+                         @Value("${wharf.http.sendfile:false}") boolean sendfile) {
+        this.links = links;
+        this.store = store;
+        this.redirectTtl = redirectTtl;
+        this.sendfile = sendfile;
+    }
+
+    /** Serves the blob (or only its headers, for HEAD). */
+    public void get(RepositoryName repository, Digest digest, HttpServletRequest request,
+                    HttpServletResponse response) throws IOException {
+        long size = links.sizeIn(repository, digest)
+                .orElseThrow(() -> new OciException(OciErrorCode.BLOB_UNKNOWN, "blob unknown: " + digest, digest.toString()));
+        boolean head = "HEAD".equals(request.getMethod());
+        response.setHeader("Docker-Content-Digest", digest.toString());
+        response.setHeader(HttpHeaders.ETAG, "\"" + digest + "\"");
+        response.setHeader(HttpHeaders.ACCEPT_RANGES, "bytes");
+        response.setHeader(HttpHeaders.CACHE_CONTROL, "max-age=31536000");
+        response.setContentType("application/octet-stream");
+        if (head) {
+            response.setContentLengthLong(size);
+            response.setStatus(HttpServletResponse.SC_OK);
+            return;
+        }
+        Optional<URI> redirect = store.redirect(digest, redirectTtl);
+        if (redirect.isPresent()) {
+            response.setStatus(HttpServletResponse.SC_TEMPORARY_REDIRECT);
+            response.setHeader(HttpHeaders.LOCATION, redirect.get().toString());
+            response.setContentLength(0);
+            return;
+        }
+        BlobSource source;
+        try {
+            source = store.open(digest);
+        } catch (BlobNotFoundException e) {
+            log.warn("metadata lists blob {} in {} but storage does not hold it", digest, repository);
+            throw new OciException(OciErrorCode.BLOB_UNKNOWN, "blob unknown: " + digest, digest.toString());
+        }
+        ByteRange range;
+        try {
+            range = ByteRange.parse(request.getHeader(HttpHeaders.RANGE), source.size());
+        } catch (ByteRange.Unsatisfiable e) {
+            throw new OciException(OciErrorCode.SIZE_INVALID, HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE.value(),
+                    e.getMessage(), null).withHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + source.size());
+        }
+        long start = range == null ? 0 : range.start();
+        long length = range == null ? source.size() : range.length();
+        if (range != null) {
+            response.setStatus(HttpServletResponse.SC_PARTIAL_CONTENT);
+            response.setHeader(HttpHeaders.CONTENT_RANGE, "bytes " + range.start() + "-" + range.end() + "/" + source.size());
+        } else {
+            response.setStatus(HttpServletResponse.SC_OK);
+        }
+        response.setContentLengthLong(length);
+        Optional<Path> file = source.localFile();
+        if (sendfile && file.isPresent() && length >= SENDFILE_MIN && Boolean.TRUE.equals(request.getAttribute(SENDFILE_SUPPORTED))) {
+            request.setAttribute(SENDFILE_FILENAME, file.get().toString());
+            request.setAttribute(SENDFILE_START, start);
+            request.setAttribute(SENDFILE_END, start + length);
+            return;
+        }
+        try (InputStream in = source.openStream(start, length)) {
+            OutputStream out = response.getOutputStream();
+            byte[] buffer = new byte[COPY_BUFFER];
+            int n;
+            while ((n = in.read(buffer)) != -1) {
+                out.write(buffer, 0, n);
+            }
+        }
+    }
+
+    /**
+     * Streams a file region through a direct buffer: the file is read straight into it and the
+     * servlet container writes it to the socket without a copy through the heap.
+     */
+    private static void copyFile(Path file, long start, long length, ServletOutputStream out) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(COPY_BUFFER);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long position = start;
+            long end = start + length;
+            while (position < end) {
+                buffer.clear();
+                if (end - position < buffer.capacity()) {
+                    buffer.limit((int) (end - position));
+                }
+                int n = channel.read(buffer, position);
+                if (n < 0) {
+                    throw new IOException("blob file " + file + " is shorter than recorded");
+                }
+                position += n;
+                buffer.flip();
+                out.write(buffer);
+            }
+        }
+    }
+
+    /** Unlinks the blob from the repository (202); its bytes stay until garbage collection. */
+    public ResponseEntity<Void> delete(RepositoryName repository, Digest digest) {
+        if (!links.unlink(repository, digest)) {
+            throw new OciException(OciErrorCode.BLOB_UNKNOWN, "blob unknown: " + digest, digest.toString());
+        }
+        return ResponseEntity.accepted().build();
+    }
+}

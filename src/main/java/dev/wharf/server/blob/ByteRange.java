@@ -1,0 +1,64 @@
+package dev.wharf.server.blob;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A single byte range of a {@code Range: bytes=...} request header, resolved against a blob's size.
+ *
+ * @param start first byte (inclusive)
+ * @param end   last byte (inclusive)
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc9110#section-14">RFC 9110, section 14</a>
+ */
+record ByteRange(long start, long end) {
+
+    private static final Pattern SINGLE = Pattern.compile("bytes=(\\d*)-(\\d*)");
+
+    /** Thrown when the header asks for bytes the blob does not have. */
+    static final class Unsatisfiable extends Exception {
+        Unsatisfiable(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    long length() {
+        return end - start + 1;
+    }
+
+    /**
+     * Resolves the header.
+     *
+     * @return the range, or null when the whole blob should be sent: no header, a header with
+     *         several ranges, or one that cannot be parsed (RFC 9110 lets a server ignore those)
+     * @throws Unsatisfiable when the single range lies outside the blob
+     */
+    static ByteRange parse(String header, long size) throws Unsatisfiable {
+        if (header == null) {
+            return null;
+        }
+        Matcher m = SINGLE.matcher(header.trim());
+        if (!m.matches() || (m.group(1).isEmpty() && m.group(2).isEmpty())) {
+            return null;
+        }
+        try {
+            if (m.group(1).isEmpty()) {
+                long suffix = Long.parseLong(m.group(2));
+                if (suffix == 0 || size == 0) {
+                    throw new Unsatisfiable("suffix range of " + suffix + " bytes on a " + size + "-byte blob");
+                }
+                return new ByteRange(Math.max(0, size - suffix), size - 1);
+            }
+            long start = Long.parseLong(m.group(1));
+            long end = m.group(2).isEmpty() ? size - 1 : Math.min(Long.parseLong(m.group(2)), size - 1);
+            if (start >= size) {
+                throw new Unsatisfiable("range starts at " + start + ", the blob has " + size + " bytes");
+            }
+            if (end < start) {
+                return null;
+            }
+            return new ByteRange(start, end);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}

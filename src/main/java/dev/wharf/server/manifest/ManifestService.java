@@ -1,0 +1,103 @@
+package dev.wharf.server.manifest;
+
+import dev.wharf.oci.Descriptor;
+import dev.wharf.oci.Digest;
+import dev.wharf.oci.DigestAlgorithm;
+import dev.wharf.oci.ManifestPayload;
+import dev.wharf.oci.MediaTypes;
+import dev.wharf.oci.OciErrorCode;
+import dev.wharf.oci.OciException;
+import dev.wharf.oci.Reference;
+import dev.wharf.oci.RepositoryName;
+import dev.wharf.oci.Tag;
+import dev.wharf.server.blob.BlobLinks;
+import dev.wharf.server.catalog.Repositories;
+import dev.wharf.server.tag.Tags;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The rules of pushing a manifest: the bytes must be a valid manifest of a supported type, their
+ * digest must match a digest reference, and everything they refer to (blobs of an image manifest,
+ * children of an index) must already be in the repository. The {@code subject} need not exist.
+ *
+ * @see <a href="https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-manifests">spec: Pushing Manifests</a>
+ */
+@Service
+public class ManifestService {
+
+    /** What a push stored. */
+    public record Pushed(Digest digest, Digest subject, List<Tag> tags) {
+    }
+
+    private final Manifests manifests;
+    private final Tags tags;
+    private final BlobLinks links;
+    private final Repositories repositories;
+    private final TransactionTemplate transactions;
+
+    public ManifestService(Manifests manifests, Tags tags, BlobLinks links, Repositories repositories,
+                           TransactionTemplate transactions) {
+        this.manifests = manifests;
+        this.tags = tags;
+        this.links = links;
+        this.repositories = repositories;
+        this.transactions = transactions;
+    }
+
+    /**
+     * Stores a manifest pushed to {@code reference}, tagging it with the reference (when a tag) and
+     * with {@code extraTags} ({@code ?tag=} parameters of a push by digest).
+     *
+     * @throws OciException {@code MANIFEST_INVALID}, {@code DIGEST_INVALID} when a digest reference
+     *                      does not match the bytes, {@code MANIFEST_BLOB_UNKNOWN} naming every
+     *                      missing blob or child manifest
+     */
+    public Pushed put(RepositoryName repository, Reference reference, byte[] bytes, String contentType,
+                      List<Tag> extraTags) {
+        Digest expected = reference.digestOrNull();
+        DigestAlgorithm algorithm = expected == null ? DigestAlgorithm.SHA256 : expected.algorithm();
+        ManifestPayload manifest = ManifestPayload.parse(bytes, contentType, algorithm);
+        if (expected != null && !expected.equals(manifest.digest())) {
+            throw new OciException(OciErrorCode.DIGEST_INVALID, "manifest digest " + manifest.digest()
+                    + " does not match " + expected, Map.of("expected", expected.toString(), "actual", manifest.digest().toString()));
+        }
+        List<Tag> allTags = new ArrayList<>();
+        if (reference instanceof Tag tag) {
+            allTags.add(tag);
+        }
+        allTags.addAll(extraTags);
+        transactions.executeWithoutResult(status -> {
+            long repositoryId = repositories.ensure(repository);
+            checkReferences(repositoryId, manifest);
+            long id = manifests.insert(repositoryId, manifest);
+            for (Tag tag : allTags) {
+                tags.set(repositoryId, tag, id);
+            }
+        });
+        Descriptor subject = manifest.subject();
+        return new Pushed(manifest.digest(), subject == null ? null : subject.digest(), List.copyOf(extraTags));
+    }
+
+    private void checkReferences(long repositoryId, ManifestPayload manifest) {
+        List<Digest> blobs = manifest.blobs().stream()
+                .filter(d -> !MediaTypes.isNonDistributable(d.mediaType()))
+                .map(Descriptor::digest)
+                .toList();
+        Set<Digest> missingBlobs = links.missingIn(repositoryId, blobs);
+        Set<Digest> missingManifests = manifests.missingIn(repositoryId,
+                manifest.manifests().stream().map(Descriptor::digest).toList());
+        if (!missingBlobs.isEmpty() || !missingManifests.isEmpty()) {
+            List<String> missing = new ArrayList<>();
+            missingBlobs.stream().map(Digest::toString).sorted().forEach(missing::add);
+            missingManifests.stream().map(Digest::toString).sorted().forEach(missing::add);
+            throw new OciException(OciErrorCode.MANIFEST_BLOB_UNKNOWN,
+                    "manifest references content the repository does not have: " + String.join(", ", missing),
+                    Map.of("missing", missing));
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.wharf.server.manifest;
+
+import dev.wharf.oci.Descriptor;
+import dev.wharf.oci.Digest;
+import dev.wharf.oci.ManifestPayload;
+import dev.wharf.oci.RepositoryName;
+import dev.wharf.oci.Tag;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The {@code manifests} table and its reference tables ({@code manifest_blobs},
+ * {@code manifest_children}). Plain SQL: reads are single indexed queries on the hot path, and
+ * writes need {@code ON CONFLICT} to stay idempotent under concurrent pushes of the same manifest.
+ */
+@Component
+public class Manifests {
+
+    /** A manifest as stored: the exact bytes and what they were pushed as. */
+    public record Stored(long id, Digest digest, String mediaType, byte[] content) {
+    }
+
+    /** A manifest whose subject is a given digest, as the referrers API lists it. */
+    public record Referrer(String mediaType, Digest digest, long size, String artifactType,
+                           Map<String, String> annotations) {
+    }
+
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+
+    public Manifests(JdbcClient jdbc, JsonMapper json) {
+        this.jdbc = jdbc;
+        this.json = json;
+    }
+
+    public Optional<Stored> findByTag(RepositoryName repository, Tag tag) {
+        return jdbc.sql("""
+                        SELECT m.id, m.digest, m.media_type, m.content FROM repositories r
+                        JOIN tags t ON t.repository_id = r.id
+                        JOIN manifests m ON m.id = t.manifest_id
+                        WHERE r.name = :repository AND t.name = :tag""")
+                .param("repository", repository.value())
+                .param("tag", tag.value())
+                .query((rs, n) -> new Stored(rs.getLong(1), Digest.parse(rs.getString(2)), rs.getString(3), rs.getBytes(4)))
+                .optional();
+    }
+
+    public Optional<Stored> findByDigest(RepositoryName repository, Digest digest) {
+        return jdbc.sql("""
+                        SELECT m.id, m.media_type, m.content FROM repositories r
+                        JOIN manifests m ON m.repository_id = r.id
+                        WHERE r.name = :repository AND m.digest = :digest""")
+                .param("repository", repository.value())
+                .param("digest", digest.toString())
+                .query((rs, n) -> new Stored(rs.getLong(1), digest, rs.getString(2), rs.getBytes(3)))
+                .optional();
+    }
+
+    /**
+     * Which of {@code digests} are not manifests of the repository. Found rows are share-locked
+     * until the transaction ends, so they cannot be deleted under a manifest that refers to them.
+     */
+    public Set<Digest> missingIn(long repositoryId, Collection<Digest> digests) {
+        if (digests.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> found = new HashSet<>(jdbc.sql("""
+                        SELECT digest FROM manifests WHERE repository_id = :repository AND digest IN (:digests)
+                        FOR SHARE""")
+                .param("repository", repositoryId)
+                .param("digests", digests.stream().map(Digest::toString).distinct().toList())
+                .query(String.class)
+                .list());
+        Set<Digest> missing = new HashSet<>();
+        for (Digest d : digests) {
+            if (!found.contains(d.toString())) {
+                missing.add(d);
+            }
+        }
+        return missing;
+    }
+
+    /**
+     * Stores the manifest and its references, unless the repository already holds these exact bytes.
+     *
+     * @return the manifest's id
+     */
+    public long insert(long repositoryId, ManifestPayload manifest) {
+        Descriptor subject = manifest.subject();
+        Optional<Long> created = jdbc.sql("""
+                        INSERT INTO manifests (repository_id, digest, media_type, content, artifact_type, subject_digest, annotations)
+                        VALUES (:repository, :digest, :mediaType, :content, :artifactType, :subject, CAST(:annotations AS jsonb))
+                        ON CONFLICT (repository_id, digest) DO NOTHING
+                        RETURNING id""")
+                .param("repository", repositoryId)
+                .param("digest", manifest.digest().toString())
+                .param("mediaType", manifest.mediaType())
+                .param("content", manifest.bytes())
+                .param("artifactType", manifest.effectiveArtifactType())
+                .param("subject", subject == null ? null : subject.digest().toString())
+                .param("annotations", manifest.annotations().isEmpty() ? null : json.writeValueAsString(manifest.annotations()))
+                .query(Long.class)
+                .optional();
+        if (created.isEmpty()) {
+            return jdbc.sql("SELECT id FROM manifests WHERE repository_id = :repository AND digest = :digest")
+                    .param("repository", repositoryId)
+                    .param("digest", manifest.digest().toString())
+                    .query(Long.class)
+                    .single();
+        }
+        long id = created.get();
+        String[] blobs = manifest.blobs().stream().map(d -> d.digest().toString()).distinct().toArray(String[]::new);
+        if (blobs.length > 0) {
+            jdbc.sql("""
+                            INSERT INTO manifest_blobs (manifest_id, digest)
+                            SELECT :id, d FROM unnest(CAST(:digests AS text[])) AS d ON CONFLICT DO NOTHING""")
+                    .param("id", id)
+                    .param("digests", blobs)
+                    .update();
+        }
+        String[] children = manifest.manifests().stream().map(d -> d.digest().toString()).distinct().toArray(String[]::new);
+        if (children.length > 0) {
+            jdbc.sql("""
+                            INSERT INTO manifest_children (parent_id, child_digest)
+                            SELECT :id, d FROM unnest(CAST(:digests AS text[])) AS d ON CONFLICT DO NOTHING""")
+                    .param("id", id)
+                    .param("digests", children)
+                    .update();
+        }
+        return id;
+    }
+
+    /** Deletes the manifest, its tags and its references. */
+    public boolean delete(RepositoryName repository, Digest digest) {
+        return jdbc.sql("""
+                        DELETE FROM manifests m USING repositories r
+                        WHERE m.repository_id = r.id AND r.name = :repository AND m.digest = :digest""")
+                .param("repository", repository.value())
+                .param("digest", digest.toString())
+                .update() > 0;
+    }
+
+    /**
+     * Manifests of the repository whose subject is {@code subject}, in digest order after
+     * {@code last}, optionally only those of one artifact type.
+     */
+    public List<Referrer> referrers(RepositoryName repository, Digest subject, String artifactType, String last,
+                                    int limit) {
+        return jdbc.sql("""
+                        SELECT m.media_type, m.digest, octet_length(m.content), m.artifact_type, m.annotations::text
+                        FROM repositories r JOIN manifests m ON m.repository_id = r.id
+                        WHERE r.name = :repository AND m.subject_digest = :subject AND m.digest > :last
+                          AND (CAST(:artifactType AS text) IS NULL OR m.artifact_type = :artifactType)
+                        ORDER BY m.digest LIMIT :limit""")
+                .param("repository", repository.value())
+                .param("subject", subject.toString())
+                .param("last", last == null ? "" : last)
+                .param("artifactType", artifactType)
+                .param("limit", limit)
+                .query((rs, n) -> new Referrer(rs.getString(1), Digest.parse(rs.getString(2)), rs.getLong(3),
+                        rs.getString(4), annotations(rs.getString(5))))
+                .list();
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, String> annotations(String text) {
+        return text == null ? Map.of() : json.readValue(text, Map.class);
+    }
+}

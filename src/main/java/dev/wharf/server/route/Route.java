@@ -1,0 +1,58 @@
+package dev.wharf.server.route;
+
+import dev.wharf.oci.Digest;
+import dev.wharf.oci.Reference;
+import dev.wharf.oci.RepositoryName;
+import java.util.UUID;
+
+/**
+ * A request path of the distribution API, parsed once by {@link Routes#parse(String)}. Every route
+ * names the repository it touches (or none), which is what access control decides on.
+ *
+ * @see <a href="https://github.com/opencontainers/distribution-spec/blob/main/spec.md#endpoints">spec: Endpoints</a>
+ */
+public sealed interface Route {
+
+    /** The repository this route touches; null for {@link Base} and {@link Catalog}. */
+    RepositoryName repository();
+
+    /** {@code /v2/} (end-1). */
+    record Base() implements Route {
+        @Override
+        public RepositoryName repository() {
+            return null;
+        }
+    }
+
+    /** {@code /v2/_catalog}. */
+    record Catalog() implements Route {
+        @Override
+        public RepositoryName repository() {
+            return null;
+        }
+    }
+
+    /** {@code /v2/<name>/tags/list} (end-8). */
+    record TagList(RepositoryName repository) implements Route {
+    }
+
+    /** {@code /v2/<name>/manifests/<reference>} (end-3, end-7, end-9). */
+    record Manifest(RepositoryName repository, Reference reference) implements Route {
+    }
+
+    /** {@code /v2/<name>/blobs/<digest>} (end-2, end-10). */
+    record Blob(RepositoryName repository, Digest digest) implements Route {
+    }
+
+    /** {@code /v2/<name>/blobs/uploads/} (end-4, end-11). */
+    record UploadStart(RepositoryName repository) implements Route {
+    }
+
+    /** {@code /v2/<name>/blobs/uploads/<id>} (end-5, end-6, end-13, end-14). */
+    record Upload(RepositoryName repository, UUID id) implements Route {
+    }
+
+    /** {@code /v2/<name>/referrers/<digest>} (end-12). */
+    record Referrers(RepositoryName repository, Digest digest) implements Route {
+    }
+}

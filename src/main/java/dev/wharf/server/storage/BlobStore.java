@@ -1,0 +1,58 @@
+package dev.wharf.server.storage;
+
+import dev.wharf.oci.Digest;
+import dev.wharf.oci.DigestAlgorithm;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Immutable content addressed by digest: one copy per digest, whatever repositories refer to it.
+ * The store knows nothing of repositories, HTTP or SQL: which blobs a repository may see is
+ * metadata, kept in PostgreSQL.
+ *
+ * <p>Writes go through a {@link BlobWriter}: bytes are appended to an upload, then verified and
+ * published under their digest in one step, so a blob is either absent or complete. Every method is
+ * safe to call from many threads and from several replicas sharing the same storage.
+ */
+public interface BlobStore {
+
+    /** The size of the blob, or empty when the store does not hold it. */
+    OptionalLong stat(Digest digest) throws IOException;
+
+    /**
+     * Opens a blob for reading.
+     *
+     * @throws BlobNotFoundException when the store does not hold it
+     */
+    BlobSource open(Digest digest) throws IOException;
+
+    /**
+     * A URL a client can fetch the blob from directly (a presigned URL), valid for {@code ttl}, or
+     * empty when this store serves blobs itself.
+     */
+    Optional<URI> redirect(Digest digest, Duration ttl);
+
+    /** Starts a new upload with the given id, hashing with {@code algorithm} as bytes arrive. */
+    BlobWriter newWriter(String uploadId, DigestAlgorithm algorithm) throws IOException;
+
+    /**
+     * Continues an upload from the state its last successful append reported; the upload may have
+     * been written by another replica.
+     */
+    BlobWriter resumeWriter(String uploadId, UploadState state) throws IOException;
+
+    /** Removes a blob; removing an absent blob is not an error. */
+    void delete(Digest digest) throws IOException;
+
+    /**
+     * The smallest chunk the store handles efficiently, to advertise as {@code OCI-Chunk-Min-Length};
+     * empty when any size is fine.
+     */
+    OptionalLong minimumChunkLength();
+
+    /** Removes what is left of an upload that will never be resumed; absent uploads are fine. */
+    void deleteUpload(String uploadId) throws IOException;
+}

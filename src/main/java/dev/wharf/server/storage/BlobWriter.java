@@ -1,0 +1,41 @@
+package dev.wharf.server.storage;
+
+import dev.wharf.oci.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * An upload in progress. Bytes are appended in order; the digest is computed while they pass.
+ * A writer is used by one request at a time (the upload service holds a lease on the session).
+ */
+public interface BlobWriter {
+
+    /** The number of bytes appended so far. */
+    long size();
+
+    /**
+     * Appends every byte {@code source} yields until its end.
+     *
+     * <p>All or nothing: when reading or writing fails, the upload is left as it was before the call
+     * ({@link #size()} and {@link #state()} unchanged) and the exception is rethrown.
+     *
+     * @return the number of bytes appended
+     */
+    long append(InputStream source) throws IOException;
+
+    /** What another replica needs to resume this upload; persist it after each append. */
+    UploadState state();
+
+    /**
+     * Verifies that the bytes appended hash to {@code expected} and publishes them under it. Publishing
+     * is atomic: readers see the complete blob or nothing. Publishing a digest the store already holds
+     * keeps the existing copy. The upload's scratch data is removed either way.
+     *
+     * @throws DigestMismatchException when the content does not match; nothing is published and the
+     *         upload is discarded
+     */
+    void commit(Digest expected) throws IOException, DigestMismatchException;
+
+    /** Discards the upload. Safe to call more than once, and after {@link #commit}. */
+    void abort();
+}

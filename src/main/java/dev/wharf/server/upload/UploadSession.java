@@ -1,0 +1,88 @@
+package dev.wharf.server.upload;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * An upload session as PostgreSQL keeps it: enough for any replica to continue it. While a
+ * request appends to the upload it holds the session's lease, so two requests never write the same
+ * upload at once.
+ */
+@Entity
+@Table(name = "upload_sessions")
+class UploadSession {
+
+    @Id
+    private UUID id;
+
+    @Column(name = "repository_id", nullable = false, updatable = false)
+    private long repositoryId;
+
+    @Column(nullable = false)
+    private long size;
+
+    @Column(nullable = false)
+    private String algorithm;
+
+    @Column(name = "digest_so_far")
+    private String digestSoFar;
+
+    @Column(name = "store_state")
+    private String storeState;
+
+    @Column(name = "lease_token")
+    private UUID leaseToken;
+
+    @Column(name = "lease_expires")
+    private Instant leaseExpires;
+
+    @Column(name = "created_at", nullable = false, updatable = false)
+    private Instant createdAt;
+
+    @Column(name = "updated_at", nullable = false)
+    private Instant updatedAt;
+
+    protected UploadSession() {
+    }
+
+    UploadSession(UUID id, long repositoryId, String algorithm, String storeState, Instant now) {
+        this.id = id;
+        this.repositoryId = repositoryId;
+        this.algorithm = algorithm;
+        this.storeState = storeState;
+        this.createdAt = now;
+        this.updatedAt = now;
+    }
+
+    UUID id() {
+        return id;
+    }
+
+    long repositoryId() {
+        return repositoryId;
+    }
+
+    long size() {
+        return size;
+    }
+
+    String algorithm() {
+        return algorithm;
+    }
+
+    String digestSoFar() {
+        return digestSoFar;
+    }
+
+    String storeState() {
+        return storeState;
+    }
+
+    UUID leaseToken() {
+        return leaseToken;
+    }
+}

@@ -1,0 +1,320 @@
+package dev.wharf.server.upload;
+
+import dev.wharf.oci.Digest;
+import dev.wharf.oci.DigestAlgorithm;
+import dev.wharf.oci.OciErrorCode;
+import dev.wharf.oci.OciException;
+import dev.wharf.oci.RepositoryName;
+import dev.wharf.server.blob.BlobLinks;
+import dev.wharf.server.catalog.Repositories;
+import dev.wharf.server.storage.BlobStore;
+import dev.wharf.server.storage.BlobWriter;
+import dev.wharf.server.storage.DigestMismatchException;
+import dev.wharf.server.storage.UploadState;
+import dev.wharf.server.web.RequestBodies;
+import dev.wharf.server.web.RequestBodyException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Blob uploads: sessions, chunks, completion, monolithic uploads and cross-repository mounts.
+ *
+ * <p>Bytes go to the {@link BlobStore} first and metadata follows in one transaction, so a blob is
+ * visible only once it is complete and verified. Session state lives in PostgreSQL; a request that
+ * writes to a session holds the session's lease (a conditional UPDATE, renewed while the body
+ * streams), so chunks of one session can arrive at any replica but never two at once.
+ *
+ * @see <a href="https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pushing-blobs">spec: Pushing blobs</a>
+ */
+@Service
+public class Uploads {
+
+    private static final Logger log = LoggerFactory.getLogger(Uploads.class);
+
+    /** What a client learns of a session: where it is and how many bytes it holds. */
+    public record Status(UUID id, RepositoryName repository, long size) {
+    }
+
+    private final UploadSessions sessions;
+    private final Repositories repositories;
+    private final BlobLinks links;
+    private final BlobStore store;
+    private final TransactionTemplate transactions;
+    private final Clock clock;
+    private final Duration leaseTtl;
+    private final Duration staleAfter;
+
+    public Uploads(UploadSessions sessions, Repositories repositories, BlobLinks links, BlobStore store,
+                   TransactionTemplate transactions,
+                   @Value("${wharf.upload.lease-ttl:2m}") Duration leaseTtl,
+                   @Value("${wharf.upload.stale-after:24h}") Duration staleAfter) {
+        this.sessions = sessions;
+        this.repositories = repositories;
+        this.links = links;
+        this.store = store;
+        this.transactions = transactions;
+        this.clock = Clock.systemUTC();
+        this.leaseTtl = leaseTtl;
+        this.staleAfter = staleAfter;
+    }
+
+    /** The chunk size to advertise as {@code OCI-Chunk-Min-Length}, when storage wants one. */
+    public OptionalLong minimumChunkLength() {
+        return store.minimumChunkLength();
+    }
+
+    /** Starts a session (the repository comes into being if it is new). */
+    public Status start(RepositoryName repository, DigestAlgorithm algorithm) throws IOException {
+        long repositoryId = repositories.ensure(repository);
+        UUID id = UUID.randomUUID();
+        BlobWriter writer = store.newWriter(id.toString(), algorithm);
+        sessions.save(new UploadSession(id, repositoryId, algorithm.prefix(), writer.state().storeState(), clock.instant()));
+        return new Status(id, repository, 0);
+    }
+
+    /** The session's progress. */
+    public Status status(RepositoryName repository, UUID id) {
+        return new Status(id, repository, find(repository, id).size());
+    }
+
+    /**
+     * Appends a chunk.
+     *
+     * @param range         the chunk's {@code Content-Range}, or null for a streamed chunk
+     * @param contentLength the request's {@code Content-Length}, or -1 when not given
+     * @throws OciException 416 when the chunk does not start where the session ends, 404
+     *                      {@code BLOB_UPLOAD_UNKNOWN} for an unknown session, 400 for a body that
+     *                      does not match its announced length
+     */
+    public Status append(RepositoryName repository, UUID id, String range, long contentLength, InputStream body)
+            throws IOException {
+        ChunkRange chunk = ChunkRange.parse(range);
+        try (Lease lease = claim(repository, id)) {
+            long expected = expectedLength(lease.session, chunk, contentLength);
+            BlobWriter writer = resume(lease.session);
+            writer.append(lease.keepAlive(RequestBodies.exactly(body, expected)));
+            lease.recordAndRelease(writer.state());
+            return new Status(id, repository, writer.size());
+        }
+    }
+
+    /**
+     * Closes a session: appends the optional last chunk, verifies the digest over all bytes and
+     * publishes the blob in the repository.
+     *
+     * @throws OciException {@code DIGEST_INVALID} when the content does not match {@code expected}
+     *                      (the session is then discarded and nothing is published)
+     */
+    public long finish(RepositoryName repository, UUID id, Digest expected, String range, long contentLength,
+                       InputStream body) throws IOException {
+        ChunkRange chunk = ChunkRange.parse(range);
+        try (Lease lease = claim(repository, id)) {
+            BlobWriter writer = resume(lease.session);
+            if (chunk != null || contentLength != 0) {
+                long length = expectedLength(lease.session, chunk, contentLength);
+                writer.append(lease.keepAlive(RequestBodies.exactly(body, length)));
+            }
+            try {
+                writer.commit(expected);
+            } catch (DigestMismatchException e) {
+                sessions.deleteById(id);
+                lease.forget();
+                throw digestMismatch(e);
+            }
+            long size = writer.size();
+            transactions.executeWithoutResult(status -> {
+                links.link(lease.session.repositoryId(), expected, size);
+                sessions.deleteById(id);
+            });
+            lease.forget();
+            return size;
+        }
+    }
+
+    /**
+     * Uploads a whole blob in one request ({@code POST ?digest=}, no session).
+     *
+     * @return the blob's size
+     */
+    public long upload(RepositoryName repository, Digest expected, long contentLength, InputStream body)
+            throws IOException {
+        long repositoryId = repositories.ensure(repository);
+        BlobWriter writer = store.newWriter(UUID.randomUUID().toString(), expected.algorithm());
+        try {
+            writer.append(RequestBodies.exactly(body, contentLength));
+            writer.commit(expected);
+        } catch (DigestMismatchException e) {
+            throw digestMismatch(e);
+        } catch (IOException | RuntimeException e) {
+            writer.abort();
+            throw e;
+        }
+        links.link(repositoryId, expected, writer.size());
+        return writer.size();
+    }
+
+    /**
+     * Links a blob {@code from} has into {@code target}, without copying it.
+     *
+     * @return the blob's size, or empty when {@code from} does not have it
+     */
+    public OptionalLong mount(RepositoryName target, Digest digest, RepositoryName from) {
+        if (from.equals(target)) {
+            return links.sizeIn(target, digest);
+        }
+        long targetId = repositories.ensure(target);
+        return transactions.execute(status -> links.mount(from, targetId, digest));
+    }
+
+    /** Cancels a session and removes its data. */
+    public void cancel(RepositoryName repository, UUID id) throws IOException {
+        UploadSession session = find(repository, id);
+        sessions.deleteById(session.id());
+        store.deleteUpload(id.toString());
+    }
+
+    /** Removes sessions nobody has touched for {@code wharf.upload.stale-after}, with their data. */
+    @Scheduled(fixedDelayString = "${wharf.upload.purge-interval:1h}", initialDelayString = "${wharf.upload.purge-interval:1h}")
+    public int purgeStale() {
+        List<UUID> stale = sessions.findStale(clock.instant().minus(staleAfter));
+        for (UUID id : stale) {
+            try {
+                store.deleteUpload(id.toString());
+                sessions.deleteById(id);
+            } catch (IOException | RuntimeException e) {
+                log.warn("could not purge stale upload {}: {}", id, e.toString());
+            }
+        }
+        if (!stale.isEmpty()) {
+            log.info("purged {} upload sessions idle for more than {}", stale.size(), staleAfter);
+        }
+        return stale.size();
+    }
+
+    private UploadSession find(RepositoryName repository, UUID id) {
+        return sessions.findInRepository(id, repository.value()).orElseThrow(() -> unknownUpload(id));
+    }
+
+    private static OciException unknownUpload(UUID id) {
+        return new OciException(OciErrorCode.BLOB_UPLOAD_UNKNOWN, "upload unknown: " + id);
+    }
+
+    private static OciException digestMismatch(DigestMismatchException e) {
+        return new OciException(OciErrorCode.DIGEST_INVALID, e.getMessage(),
+                Map.of("expected", e.expected().toString(), "actual", e.actual().toString()));
+    }
+
+    /** The number of bytes the body must have, or -1 when it may have any. */
+    private static long expectedLength(UploadSession session, ChunkRange chunk, long contentLength) {
+        if (chunk == null) {
+            return contentLength;
+        }
+        if (chunk.start() != session.size()) {
+            throw outOfOrder(session, "chunk starts at " + chunk.start() + " but the upload holds " + session.size()
+                    + " bytes");
+        }
+        if (contentLength >= 0 && contentLength != chunk.length()) {
+            throw new OciException(OciErrorCode.SIZE_INVALID, "Content-Length " + contentLength
+                    + " does not match Content-Range " + chunk.start() + "-" + chunk.end());
+        }
+        return chunk.length();
+    }
+
+    /** A 416 that tells the client where the upload stands. */
+    private static OciException outOfOrder(UploadSession session, String message) {
+        return new OciException(OciErrorCode.BLOB_UPLOAD_INVALID, 416, message, null)
+                .withHeader("Range", UploadHeaders.range(session.size()))
+                .withHeader("Docker-Upload-UUID", session.id().toString());
+    }
+
+    private BlobWriter resume(UploadSession session) throws IOException {
+        DigestAlgorithm algorithm = DigestAlgorithm.fromPrefix(session.algorithm());
+        Digest soFar = session.digestSoFar() == null ? null : Digest.parse(session.digestSoFar());
+        return store.resumeWriter(session.id().toString(),
+                new UploadState(session.size(), algorithm, soFar, session.storeState()));
+    }
+
+    private Lease claim(RepositoryName repository, UUID id) {
+        UUID token = UUID.randomUUID();
+        Instant now = clock.instant();
+        if (sessions.claim(id, token, now, now.plus(leaseTtl)) == 0) {
+            UploadSession session = find(repository, id);
+            throw outOfOrder(session, "another request is writing to upload " + id);
+        }
+        UploadSession session = sessions.findInRepository(id, repository.value()).orElse(null);
+        if (session == null) {
+            sessions.release(id, token);
+            throw unknownUpload(id);
+        }
+        return new Lease(session, token);
+    }
+
+    /** The right to write to one session, held for one request. */
+    private final class Lease implements AutoCloseable {
+        private final UploadSession session;
+        private final UUID token;
+        private boolean held = true;
+        private long renewedAt = System.nanoTime();
+
+        Lease(UploadSession session, UUID token) {
+            this.session = session;
+            this.token = token;
+        }
+
+        /** Renews the lease while {@code in} is read, so long transfers keep it. */
+        InputStream keepAlive(InputStream in) {
+            long every = leaseTtl.toNanos() / 4;
+            return new FilterInputStream(in) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    if (System.nanoTime() - renewedAt > every) {
+                        Instant now = clock.instant();
+                        if (sessions.renew(session.id(), token, now, now.plus(leaseTtl)) == 0) {
+                            throw new RequestBodyException("upload " + session.id() + " was cancelled or taken over");
+                        }
+                        renewedAt = System.nanoTime();
+                    }
+                    return super.read(b, off, len);
+                }
+            };
+        }
+
+        void recordAndRelease(UploadState state) {
+            String soFar = state.digestSoFar() == null ? null : state.digestSoFar().toString();
+            int updated = sessions.recordAndRelease(session.id(), token, state.size(), soFar, state.storeState(),
+                    clock.instant());
+            held = false;
+            if (updated == 0) {
+                throw new OciException(OciErrorCode.BLOB_UPLOAD_UNKNOWN,
+                        "upload " + session.id() + " was cancelled or taken over while this chunk was written");
+            }
+        }
+
+        /** The session is gone (completed or discarded): nothing to release. */
+        void forget() {
+            held = false;
+        }
+
+        @Override
+        public void close() {
+            if (held) {
+                held = false;
+                sessions.release(session.id(), token);
+            }
+        }
+    }
+}

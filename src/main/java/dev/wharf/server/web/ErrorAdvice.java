@@ -1,0 +1,93 @@
+package dev.wharf.server.web;
+
+import dev.wharf.oci.OciErrorCode;
+import dev.wharf.oci.OciException;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import org.apache.catalina.connector.ClientAbortException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+
+/**
+ * Turns every exception a handler throws into the spec's error response, through
+ * {@link ErrorResponses}. Client mistakes are 4xx with a spec code; anything unexpected is logged
+ * and answered with 500 {@code UNKNOWN}, without internals in the body.
+ */
+@RestControllerAdvice
+public class ErrorAdvice {
+
+    private static final Logger log = LoggerFactory.getLogger(ErrorAdvice.class);
+
+    private final ErrorResponses errors;
+
+    public ErrorAdvice(ErrorResponses errors) {
+        this.errors = errors;
+    }
+
+    @ExceptionHandler(OciException.class)
+    ResponseEntity<Object> oci(HttpServletRequest request, OciException e) {
+        return errors.response(request, e);
+    }
+
+    @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
+    ResponseEntity<Object> methodNotAllowed(HttpServletRequest request, HttpRequestMethodNotSupportedException e) {
+        HttpHeaders headers = new HttpHeaders();
+        if (e.getSupportedHttpMethods() != null) {
+            headers.setAllow(e.getSupportedHttpMethods());
+        }
+        return errors.response(request, new OciException(OciErrorCode.UNSUPPORTED,
+                request.getMethod() + " is not supported here"), headers);
+    }
+
+    @ExceptionHandler(NoResourceFoundException.class)
+    ResponseEntity<Object> notFound(HttpServletRequest request, NoResourceFoundException e) {
+        return errors.response(request, new OciException(OciErrorCode.UNSUPPORTED, 404,
+                "not found: " + request.getRequestURI(), null));
+    }
+
+    @ExceptionHandler(RequestBodyException.class)
+    ResponseEntity<Object> badBody(HttpServletRequest request, RequestBodyException e) {
+        return errors.response(request, new OciException(OciErrorCode.BLOB_UPLOAD_INVALID, e.getMessage()));
+    }
+
+    @ExceptionHandler(ClientAbortException.class)
+    ResponseEntity<Object> clientGone(HttpServletRequest request, ClientAbortException e) {
+        log.debug("client went away during {} {}: {}", request.getMethod(), request.getRequestURI(), e.toString());
+        return null;
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<Object> unexpected(HttpServletRequest request, Exception e) {
+        if (e instanceof IOException && isClientDisconnect(e)) {
+            return clientGone(request, null);
+        }
+        log.error("{} {} failed", request.getMethod(), request.getRequestURI(), e);
+        var builder = ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR);
+        if ("HEAD".equals(request.getMethod())) {
+            return builder.build();
+        }
+        return builder.contentType(MediaType.APPLICATION_JSON)
+                .body(ErrorResponses.internal("internal server error; the registry log has the details"));
+    }
+
+    private static boolean isClientDisconnect(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ClientAbortException) {
+                return true;
+            }
+            String m = t.getMessage();
+            if (m != null && (m.contains("Broken pipe") || m.contains("Connection reset by peer"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
