@@ -73,11 +73,11 @@ public final class Tools {
 
     /** Runs a command (stdout and stderr merged), killing it after {@code timeoutSeconds}. */
     public static Result run(Path workDir, long timeoutSeconds, String... command) {
-        return run(workDir, timeoutSeconds, null, command);
+        return runWithInput(workDir, timeoutSeconds, null, command);
     }
 
-    /** Runs a command with {@code stdin} fed to it. */
-    public static Result run(Path workDir, long timeoutSeconds, String stdin, String... command) {
+    /** Runs a command with {@code stdin} (may be null) fed to it. */
+    public static Result runWithInput(Path workDir, long timeoutSeconds, String stdin, String... command) {
         List<String> cmd = new ArrayList<>(List.of(command));
         try {
             Path out = Files.createTempFile("wharf-cmd-", ".log");
