@@ -32,9 +32,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -217,17 +215,16 @@ public final class S3BlobStore implements BlobStore {
         return OptionalLong.of(partSize);
     }
 
+    /**
+     * Deletes the upload's objects one by one: DeleteObjects needs a request checksum that many
+     * S3-compatible servers do not understand, and an upload has few objects.
+     */
     @Override
     public void deleteUpload(String uploadId) throws IOException {
         String uploadPrefix = uploadPrefix(uploadId);
         try {
-            List<ObjectIdentifier> keys = new ArrayList<>();
             for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(uploadPrefix)).contents()) {
-                keys.add(ObjectIdentifier.builder().key(o.key()).build());
-            }
-            for (int i = 0; i < keys.size(); i += 1000) {
-                List<ObjectIdentifier> batch = keys.subList(i, Math.min(keys.size(), i + 1000));
-                s3.deleteObjects(b -> b.bucket(bucket).delete(Delete.builder().objects(batch).quiet(true).build()));
+                s3.deleteObject(b -> b.bucket(bucket).key(o.key()));
             }
         } catch (SdkException e) {
             throw new IOException("S3 cleanup of " + uploadPrefix + ": " + e.getMessage(), e);

@@ -1,0 +1,143 @@
+package dev.wharf.oci;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ManifestPayloadTests {
+
+    private static byte[] golden(String name) throws IOException {
+        try (InputStream in = ManifestPayloadTests.class.getResourceAsStream("/manifests/" + name)) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static byte[] json(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void assertInvalid(byte[] bytes, String contentType, String messagePart) {
+        assertThatThrownBy(() -> ManifestPayload.parse(bytes, contentType))
+                .isInstanceOfSatisfying(OciException.class, e -> {
+                    assertThat(e.code()).isEqualTo(OciErrorCode.MANIFEST_INVALID);
+                    assertThat(e.getMessage()).contains(messagePart);
+                });
+    }
+
+    @Test
+    void ociImageManifestKeepsItsExactBytesAndListsItsBlobs() throws IOException {
+        byte[] bytes = golden("oci-manifest.json");
+        ManifestPayload m = ManifestPayload.parse(bytes, MediaTypes.OCI_MANIFEST);
+        assertThat(m.bytes()).isSameAs(bytes);
+        assertThat(m.digest()).isEqualTo(Digest.sha256(bytes));
+        assertThat(m.mediaType()).isEqualTo(MediaTypes.OCI_MANIFEST);
+        assertThat(m.isIndex()).isFalse();
+        assertThat(m.config().mediaType()).isEqualTo(MediaTypes.OCI_CONFIG);
+        assertThat(m.layers()).hasSize(2);
+        assertThat(m.blobs()).hasSize(3).first().isEqualTo(m.config());
+        assertThat(m.layers().get(1).urls()).containsExactly("https://example.com/layer");
+        assertThat(MediaTypes.isNonDistributable(m.layers().get(1).mediaType())).isTrue();
+        assertThat(m.annotations()).containsEntry("com.example.key1", "value1");
+        assertThat(m.effectiveArtifactType()).isEqualTo(MediaTypes.OCI_CONFIG);
+        assertThat(m.subject()).isNull();
+    }
+
+    @Test
+    void ociIndexListsItsManifestsWithPlatforms() throws IOException {
+        ManifestPayload m = ManifestPayload.parse(golden("oci-index.json"), MediaTypes.OCI_INDEX);
+        assertThat(m.isIndex()).isTrue();
+        assertThat(m.manifests()).hasSize(2);
+        assertThat(m.manifests().get(1).platform()).isEqualTo(new Descriptor.Platform("linux", "arm64", "v8"));
+        assertThat(m.blobs()).isEmpty();
+        assertThat(m.effectiveArtifactType()).isNull();
+    }
+
+    @Test
+    void dockerSchema2ManifestAndListAreSupported() throws IOException {
+        ManifestPayload manifest = ManifestPayload.parse(golden("docker-manifest.json"), MediaTypes.DOCKER_MANIFEST);
+        assertThat(manifest.layers()).hasSize(2);
+        assertThat(MediaTypes.isNonDistributable(manifest.layers().get(1).mediaType())).isTrue();
+        ManifestPayload list = ManifestPayload.parse(golden("docker-manifest-list.json"), MediaTypes.DOCKER_MANIFEST_LIST);
+        assertThat(list.isIndex()).isTrue();
+        assertThat(list.manifests()).hasSize(1);
+    }
+
+    @Test
+    void artifactWithSubjectReportsArtifactTypeAndSubject() throws IOException {
+        ManifestPayload m = ManifestPayload.parse(golden("artifact-with-subject.json"), MediaTypes.OCI_MANIFEST);
+        assertThat(m.effectiveArtifactType()).isEqualTo("application/vnd.example.sbom.v1");
+        assertThat(m.subject().digest()).hasToString("sha256:5b0bcabd1ed22e9fb1310cf6c2dec7cdef19f0ad69efa1f392e94a4333501270");
+        assertThat(m.descriptor().annotations()).containsKey("org.opencontainers.image.created");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"application/json", "application/octet-stream"})
+    void genericContentTypeDefersToTheMediaTypeField(String contentType) throws IOException {
+        assertThat(ManifestPayload.parse(golden("oci-index.json"), contentType).mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
+        assertThat(ManifestPayload.parse(golden("oci-index.json"), null).mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
+    }
+
+    @Test
+    void contentTypeParametersAreIgnored() throws IOException {
+        assertThat(ManifestPayload.parse(golden("oci-manifest.json"), MediaTypes.OCI_MANIFEST + "; charset=utf-8").mediaType())
+                .isEqualTo(MediaTypes.OCI_MANIFEST);
+    }
+
+    @Test
+    void contentTypeWinsWhenTheFieldIsAbsent() {
+        byte[] bytes = json("{\"schemaVersion\":2,\"manifests\":[]}");
+        assertThat(ManifestPayload.parse(bytes, MediaTypes.OCI_INDEX).mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
+    }
+
+    @Test
+    void mediaTypeFieldContradictingContentTypeIsInvalid() throws IOException {
+        assertInvalid(golden("oci-manifest.json"), MediaTypes.DOCKER_MANIFEST, "does not match");
+    }
+
+    @Test
+    void sha512DigestsAreComputedOverTheSameBytes() throws IOException {
+        byte[] bytes = golden("oci-manifest.json");
+        assertThat(ManifestPayload.parse(bytes, MediaTypes.OCI_MANIFEST, DigestAlgorithm.SHA512).digest())
+                .isEqualTo(Digest.of(DigestAlgorithm.SHA512, bytes));
+    }
+
+    @Test
+    void rejectsWhatIsNotAManifest() {
+        assertInvalid(json("{not json"), MediaTypes.OCI_MANIFEST, "not valid JSON");
+        assertInvalid(json("[]"), MediaTypes.OCI_MANIFEST, "JSON object");
+        assertInvalid(json("{\"schemaVersion\":1,\"config\":{},\"layers\":[]}"), MediaTypes.OCI_MANIFEST, "schemaVersion");
+        assertInvalid(json("{\"schemaVersion\":2}"), null, "media type unknown");
+        assertInvalid(json("{\"schemaVersion\":2}"), "application/vnd.docker.distribution.manifest.v1+prettyjws", "unsupported");
+        assertInvalid(json("{\"schemaVersion\":2,\"mediaType\":\"text/plain\"}"), null, "unsupported");
+    }
+
+    @Test
+    void rejectsBrokenImageManifests() {
+        String config = "{\"mediaType\":\"" + MediaTypes.OCI_CONFIG + "\",\"digest\":\"" + Digest.sha256(new byte[0]) + "\",\"size\":0}";
+        assertInvalid(json("{\"schemaVersion\":2,\"layers\":[]}"), MediaTypes.OCI_MANIFEST, "config");
+        assertInvalid(json("{\"schemaVersion\":2,\"config\":" + config + "}"), MediaTypes.OCI_MANIFEST, "layers");
+        assertInvalid(json("{\"schemaVersion\":2,\"config\":" + config + ",\"layers\":{}}"), MediaTypes.OCI_MANIFEST, "array");
+        assertInvalid(json("{\"schemaVersion\":2,\"config\":" + config.replace("sha256:", "sha256:x")
+                + ",\"layers\":[]}"), MediaTypes.OCI_MANIFEST, "invalid");
+        assertInvalid(json("{\"schemaVersion\":2,\"config\":" + config.replace("\"size\":0", "\"size\":-1")
+                + ",\"layers\":[]}"), MediaTypes.OCI_MANIFEST, "size");
+        assertInvalid(json("{\"schemaVersion\":2,\"config\":" + config + ",\"layers\":[],\"annotations\":{\"a\":1}}"),
+                MediaTypes.OCI_MANIFEST, "annotation");
+    }
+
+    @Test
+    void duplicateKeysAreRejectedBecauseTheyMakeAManifestAmbiguous() {
+        assertInvalid(json("{\"schemaVersion\":2,\"schemaVersion\":2,\"manifests\":[]}"), MediaTypes.OCI_INDEX, "not valid JSON");
+    }
+
+    @Test
+    void anIndexCannotCarryLayers() {
+        assertInvalid(json("{\"schemaVersion\":2,\"manifests\":[],\"layers\":[]}"), MediaTypes.OCI_INDEX, "index");
+    }
+}

@@ -1,0 +1,85 @@
+package dev.wharf.server.storage.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wharf.oci.Digest;
+import dev.wharf.oci.DigestAlgorithm;
+import dev.wharf.server.storage.BlobStore;
+import dev.wharf.server.storage.BlobStoreContract;
+import dev.wharf.server.storage.BlobWriter;
+import dev.wharf.server.storage.RunningDigests;
+import dev.wharf.testing.S3Server;
+import dev.wharf.testing.TestData;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** The blob store contract against a real S3-compatible server (s3proxy). */
+class S3BlobStoreIT extends BlobStoreContract {
+
+    private static final long PART = 5L * 1024 * 1024;
+    private static S3Server server;
+    private static S3Client client;
+    private static int bucketCounter;
+
+    private S3BlobStore store;
+    private S3BlobStore other;
+
+    @BeforeAll
+    static void startServer() {
+        server = S3Server.start();
+        client = server.client();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        client.close();
+        server.close();
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        String bucket = "contract-" + (++bucketCounter);
+        client.createBucket(b -> b.bucket(bucket));
+        Path spool = Files.createTempDirectory("wharf-spool-");
+        store = new S3BlobStore(client, null, bucket, "registry/", PART, spool, new RunningDigests(100));
+        other = new S3BlobStore(client, null, bucket, "/registry", PART, spool, new RunningDigests(100));
+    }
+
+    @Override
+    protected BlobStore store() {
+        return store;
+    }
+
+    @Override
+    protected BlobStore otherReplica() {
+        return other;
+    }
+
+    @Override
+    protected long partSize() {
+        return PART;
+    }
+
+    @Test
+    void blobsLiveAtTheirContentAddressedKeyAndUploadsLeaveNothingBehind() throws Exception {
+        byte[] content = TestData.random((int) PART + 100);
+        Digest digest = Digest.sha256(content);
+        BlobWriter writer = store.newWriter(UUID.randomUUID().toString(), DigestAlgorithm.SHA256);
+        writer.append(new ByteArrayInputStream(content));
+        writer.commit(digest);
+        assertThat(store.listKeys()).contains("registry/blobs/sha256/" + digest.hex().substring(0, 2) + "/" + digest.hex())
+                .noneMatch(k -> k.startsWith("registry/uploads/"));
+    }
+
+    @Test
+    void chunkMinimumIsThePartSize() {
+        assertThat(store.minimumChunkLength()).hasValue(PART);
+    }
+}
