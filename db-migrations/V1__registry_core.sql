@@ -38,7 +38,8 @@ CREATE TABLE manifests (
     content        bytea NOT NULL,
     artifact_type  text,
     subject_digest text COLLATE "C",
-    annotations    jsonb,
+    -- json, not jsonb: annotations are any strings, and jsonb cannot hold \u0000
+    annotations    json,
     created_at     timestamptz NOT NULL DEFAULT now(),
     UNIQUE (repository_id, digest)
 );

@@ -23,6 +23,10 @@ public final class ManifestPayload {
     /** Content types that say nothing about the manifest kind; the {@code mediaType} field decides. */
     private static final Set<String> GENERIC_TYPES = Set.of("application/json", "application/octet-stream");
 
+    /** RFC 6838 type/subtype (no parameters): what image-spec requires of mediaType and artifactType. */
+    private static final java.util.regex.Pattern MEDIA_TYPE = java.util.regex.Pattern.compile(
+            "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
+
     private static final JsonMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
@@ -107,7 +111,7 @@ public final class ManifestPayload {
             }
         }
         Descriptor subject = root.has("subject") ? descriptor(root.get("subject"), "subject") : null;
-        String artifactType = optionalText(root, "artifactType", "manifest");
+        String artifactType = mediaType(root, "artifactType", "manifest");
         Map<String, String> annotations = annotations(root.get("annotations"), "manifest");
         return new ManifestPayload(bytes, Digest.of(algorithm, bytes), mediaType, config, layers, manifests,
                 subject, artifactType, annotations);
@@ -154,8 +158,8 @@ public final class ManifestPayload {
         if (node == null || !node.isObject()) {
             throw invalid(where + " must be a descriptor object");
         }
-        String mediaType = optionalText(node, "mediaType", where);
-        if (mediaType == null || mediaType.isEmpty()) {
+        String mediaType = mediaType(node, "mediaType", where);
+        if (mediaType == null) {
             throw invalid(where + " needs a mediaType");
         }
         String digestText = optionalText(node, "digest", where);
@@ -197,7 +201,7 @@ public final class ManifestPayload {
                 platform = new Descriptor.Platform(os, arch, optionalText(p, "variant", where + ".platform"));
             }
         }
-        return new Descriptor(mediaType, digest, size.asLong(), optionalText(node, "artifactType", where),
+        return new Descriptor(mediaType, digest, size.asLong(), mediaType(node, "artifactType", where),
                 annotations(node.get("annotations"), where), platform, urls);
     }
 
@@ -216,6 +220,18 @@ public final class ManifestPayload {
             out.put(e.getKey(), e.getValue().asString());
         }
         return java.util.Collections.unmodifiableMap(out);
+    }
+
+    /** An optional field holding a media type; empty counts as absent. */
+    private static String mediaType(JsonNode node, String field, String where) {
+        String value = optionalText(node, field, where);
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        if (!MEDIA_TYPE.matcher(value).matches()) {
+            throw invalid(where + "." + field + " is not a media type (RFC 6838 type/subtype)");
+        }
+        return value;
     }
 
     private static String optionalText(JsonNode node, String field, String where) {

@@ -85,15 +85,15 @@ public class DistributionApi {
         }
         QueryParams query = QueryParams.of(request);
         if (route instanceof Route.TagList r) {
-            allow(method, "GET");
+            allow(method, "GET", "HEAD");
             return tags.list(r.repository(), query.get("n"), query.get("last"));
         }
         if (route instanceof Route.Referrers r) {
-            allow(method, "GET");
+            allow(method, "GET", "HEAD");
             return referrers.list(r.repository(), r.digest(), query.get("artifactType"), query.get("last"));
         }
         if (route instanceof Route.Catalog) {
-            allow(method, "GET");
+            allow(method, "GET", "HEAD");
             return catalog.list(query.get("n"), query.get("last"));
         }
         throw new IllegalStateException("route without a handler: " + route);

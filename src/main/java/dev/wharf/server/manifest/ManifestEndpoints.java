@@ -160,8 +160,9 @@ public class ManifestEndpoints {
     }
 
     /**
-     * True when the client's Accept headers allow {@code mediaType}. No Accept header, a wildcard,
-     * or the type itself allows it; parameters and quality values are ignored.
+     * True when the client's Accept headers allow {@code mediaType}: no Accept header, or a range
+     * that matches it (any type, {@code application/} wildcard, {@code application/json} as old clients
+     * send, or the type itself) with a non-zero quality. Other parameters are ignored.
      */
     static boolean acceptable(Enumeration<String> acceptHeaders, String mediaType) {
         if (acceptHeaders == null || !acceptHeaders.hasMoreElements()) {
@@ -169,19 +170,34 @@ public class ManifestEndpoints {
         }
         boolean any = false;
         while (acceptHeaders.hasMoreElements()) {
-            for (String part : acceptHeaders.nextElement().split(",")) {
-                int semi = part.indexOf(';');
-                String type = (semi < 0 ? part : part.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+            for (String range : acceptHeaders.nextElement().split(",")) {
+                String[] parts = range.split(";", -1);
+                String type = parts[0].trim().toLowerCase(Locale.ROOT);
                 if (type.isEmpty()) {
                     continue;
                 }
                 any = true;
-                if (type.equals(mediaType) || type.equals("*/*") || type.equals("application/*")
-                        || type.equals("application/json")) {
+                boolean matches = type.equals(mediaType) || type.equals("*/*") || type.equals("application/*")
+                        || type.equals("application/json");
+                if (matches && quality(parts) > 0) {
                     return true;
                 }
             }
         }
         return !any;
+    }
+
+    private static double quality(String[] rangeParts) {
+        for (int i = 1; i < rangeParts.length; i++) {
+            String p = rangeParts[i].trim();
+            if (p.startsWith("q=") || p.startsWith("Q=")) {
+                try {
+                    return Double.parseDouble(p.substring(2).trim());
+                } catch (NumberFormatException e) {
+                    return 1;
+                }
+            }
+        }
+        return 1;
     }
 }

@@ -96,7 +96,7 @@ public class Manifests {
         Descriptor subject = manifest.subject();
         Optional<Long> created = jdbc.sql("""
                         INSERT INTO manifests (repository_id, digest, media_type, content, artifact_type, subject_digest, annotations)
-                        VALUES (:repository, :digest, :mediaType, :content, :artifactType, :subject, CAST(:annotations AS jsonb))
+                        VALUES (:repository, :digest, :mediaType, :content, :artifactType, :subject, CAST(:annotations AS json))
                         ON CONFLICT (repository_id, digest) DO NOTHING
                         RETURNING id""")
                 .param("repository", repositoryId)

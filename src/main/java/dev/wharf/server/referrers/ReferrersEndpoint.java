@@ -44,6 +44,9 @@ public class ReferrersEndpoint {
 
     public ResponseEntity<Index> list(RepositoryName repository, Digest subject, String artifactType, String last) {
         String filter = artifactType == null || artifactType.isEmpty() ? null : artifactType;
+        if (last != null && !last.isEmpty()) {
+            last = Digest.parse(last).toString();
+        }
         List<Manifests.Referrer> rows = manifests.referrers(repository, subject, filter, last, PAGE + 1);
         HttpHeaders headers = new HttpHeaders();
         headers.set(HttpHeaders.CONTENT_TYPE, MediaTypes.OCI_INDEX);

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.UUID;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -57,9 +59,11 @@ public class Uploads {
     private final Clock clock;
     private final Duration leaseTtl;
     private final Duration staleAfter;
+    private final Counter mounts;
+    private final Counter uploads;
 
     public Uploads(UploadSessions sessions, Repositories repositories, BlobLinks links, BlobStore store,
-                   TransactionTemplate transactions,
+                   TransactionTemplate transactions, MeterRegistry meters,
                    @Value("${wharf.upload.lease-ttl:2m}") Duration leaseTtl,
                    @Value("${wharf.upload.stale-after:24h}") Duration staleAfter) {
         this.sessions = sessions;
@@ -70,6 +74,10 @@ public class Uploads {
         this.clock = Clock.systemUTC();
         this.leaseTtl = leaseTtl;
         this.staleAfter = staleAfter;
+        this.mounts = Counter.builder("wharf.blob.mounts")
+                .description("Blobs linked into a repository from another one, without a transfer").register(meters);
+        this.uploads = Counter.builder("wharf.blob.uploads")
+                .description("Blob uploads completed (monolithic or sessions)").register(meters);
     }
 
     /** The chunk size to advertise as {@code OCI-Chunk-Min-Length}, when storage wants one. */
@@ -141,6 +149,7 @@ public class Uploads {
                 sessions.deleteById(id);
             });
             lease.forget();
+            uploads.increment();
             return size;
         }
     }
@@ -164,6 +173,7 @@ public class Uploads {
             throw e;
         }
         links.link(repositoryId, expected, writer.size());
+        uploads.increment();
         return writer.size();
     }
 
@@ -177,7 +187,11 @@ public class Uploads {
             return links.sizeIn(target, digest);
         }
         long targetId = repositories.ensure(target);
-        return transactions.execute(status -> links.mount(from, targetId, digest));
+        OptionalLong mounted = transactions.execute(status -> links.mount(from, targetId, digest));
+        if (mounted.isPresent()) {
+            mounts.increment();
+        }
+        return mounted;
     }
 
     /** Cancels a session and removes its data. */

@@ -1,5 +1,7 @@
 package dev.wharf.server.web;
 
+import dev.wharf.oci.OciErrorCode;
+import dev.wharf.oci.OciException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -41,12 +43,24 @@ public final class QueryParams {
         return new QueryParams(values);
     }
 
+    /**
+     * Decodes one name or value. No parameter of the API can hold a control character, and PostgreSQL
+     * text cannot hold NUL, so those are refused here rather than deep in a query.
+     */
     private static String decode(String s) {
+        String decoded;
         try {
-            return URLDecoder.decode(s, StandardCharsets.UTF_8);
+            decoded = URLDecoder.decode(s, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            return s;
+            decoded = s;
         }
+        for (int i = 0; i < decoded.length(); i++) {
+            if (Character.isISOControl(decoded.charAt(i))) {
+                throw new OciException(OciErrorCode.UNSUPPORTED, 400,
+                        "query parameters cannot contain control characters", null);
+            }
+        }
+        return decoded;
     }
 
     /** The first value of {@code name}, or null. */

@@ -1,0 +1,467 @@
+package dev.wharf.server.api;
+
+import static dev.wharf.testing.Responses.location;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wharf.oci.Digest;
+import dev.wharf.oci.MediaTypes;
+import dev.wharf.testing.Golden;
+import dev.wharf.testing.RawHttp;
+import dev.wharf.testing.RegistryHttp;
+import dev.wharf.testing.RegistryServer;
+import dev.wharf.testing.Responses;
+import dev.wharf.testing.TestData;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Bad input on every endpoint: repository names against the spec grammar and the 255 limit (checked
+ * before anything else, 400 NAME_INVALID), digests against their algorithm's form (400
+ * DIGEST_INVALID), unsupported methods (405 UNSUPPORTED), and a table of malformed requests none of
+ * which may ever produce a 5xx.
+ */
+class BadInputIT {
+
+    private static final URI BASE = RegistryServer.shared().base();
+    private static final RegistryHttp http = new RegistryHttp(BASE);
+    private static final String HEX64 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    private static final Digest SOME_DIGEST = Digest.sha256("some blob".getBytes(StandardCharsets.UTF_8));
+
+    /** A repository holding an image tagged {@code latest} and a blob. */
+    private static String repo;
+    private static Digest blob;
+
+    @BeforeAll
+    static void createRepository() {
+        repo = TestData.repository("bad-input");
+        http.pushImage(repo, "latest", 1);
+        blob = http.pushBlob(repo, "some blob".getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** An absolute URL, so that the path reaches the server exactly as written. */
+    private static String url(String path) {
+        return BASE + path;
+    }
+
+    private static String newSession() {
+        HttpResponse<byte[]> response = http.post("/v2/" + repo + "/blobs/uploads/", new byte[0]);
+        RegistryHttp.check(response, 202);
+        return location(response);
+    }
+
+    private static HttpResponse<byte[]> send(String method, String path, byte[] body, String... headers) {
+        HttpRequest.Builder b = http.request(url(path));
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(body);
+        return http.send(b.method(method, publisher).build());
+    }
+
+    private static byte[] manifestBody() {
+        return http.get("/v2/" + repo + "/manifests/latest").body();
+    }
+
+    // ---- repository names -------------------------------------------------------------------
+
+    static final List<String> INVALID_NAMES = List.of(
+            "Upper", "library/Ubuntu", "ALLCAPS/x",
+            "a..b", "a/..b", "a/b..c",
+            "a//b", "x//", "//x",
+            "-a", "a-", "a/-b", "a/b-",
+            "_a", "a_", "a___b",
+            ".a", "a.", "a/.b",
+            "a/", "a:b", "a@b", "a+b", "a!b",
+            "a".repeat(256),
+            "abc/" + "d".repeat(252));
+
+    /** A request on one endpoint for a repository name. */
+    record Endpoint(String method, String pathTemplate, boolean withBody) {
+        String path(String name) {
+            return pathTemplate.replace("{name}", name).replace("{digest}", SOME_DIGEST.toString())
+                    .replace("{uuid}", UUID.randomUUID().toString());
+        }
+    }
+
+    static final List<Endpoint> NAMED_ENDPOINTS = List.of(
+            new Endpoint("GET", "/v2/{name}/tags/list", false),
+            new Endpoint("GET", "/v2/{name}/manifests/latest", false),
+            new Endpoint("GET", "/v2/{name}/manifests/{digest}", false),
+            new Endpoint("PUT", "/v2/{name}/manifests/latest", true),
+            new Endpoint("DELETE", "/v2/{name}/manifests/latest", false),
+            new Endpoint("GET", "/v2/{name}/blobs/{digest}", false),
+            new Endpoint("DELETE", "/v2/{name}/blobs/{digest}", false),
+            new Endpoint("POST", "/v2/{name}/blobs/uploads/", true),
+            new Endpoint("POST", "/v2/{name}/blobs/uploads/?digest={digest}", true),
+            new Endpoint("POST", "/v2/{name}/blobs/uploads/?mount={digest}&from=library/busybox", true),
+            new Endpoint("GET", "/v2/{name}/blobs/uploads/{uuid}", false),
+            new Endpoint("PATCH", "/v2/{name}/blobs/uploads/{uuid}", true),
+            new Endpoint("PUT", "/v2/{name}/blobs/uploads/{uuid}?digest={digest}", true),
+            new Endpoint("DELETE", "/v2/{name}/blobs/uploads/{uuid}", false),
+            new Endpoint("GET", "/v2/{name}/referrers/{digest}", false));
+
+    static Stream<Arguments> invalidNameRequests() {
+        List<Arguments> out = new ArrayList<>();
+        for (String name : INVALID_NAMES) {
+            String label = name.length() > 40 ? name.substring(0, 12) + "...(" + name.length() + " chars)" : name;
+            for (Endpoint e : NAMED_ENDPOINTS) {
+                out.add(Arguments.of(Named.of(label, name), Named.of(e.method() + " " + e.pathTemplate(), e)));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("invalidNameRequests")
+    void invalidRepositoryNameIs400NameInvalid(String name, Endpoint endpoint) {
+        HttpResponse<byte[]> response = send(endpoint.method(), endpoint.path(name),
+                endpoint.withBody() ? manifestBody() : null, "Content-Type", MediaTypes.OCI_MANIFEST);
+
+        Golden.assertError(response, 400, "name-invalid");
+    }
+
+    @Test
+    void headWithInvalidNameIs400() {
+        HttpResponse<byte[]> blobHead = http.head(url("/v2/Upper/blobs/" + SOME_DIGEST));
+        HttpResponse<byte[]> manifestHead = http.head(url("/v2/a..b/manifests/latest"));
+
+        assertThat(blobHead.statusCode()).isEqualTo(400);
+        assertThat(manifestHead.statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void nameOf255CharactersIsValidAnd256IsNot() {
+        String longest = "a/" + "b".repeat(253);
+        assertThat(longest).hasSize(255);
+
+        HttpResponse<byte[]> valid = http.get(url("/v2/" + longest + "/tags/list"));
+        HttpResponse<byte[]> tooLong = http.get(url("/v2/" + longest + "c/tags/list"));
+
+        Golden.assertError(valid, 404, "name-unknown");
+        Golden.assertError(tooLong, 400, "name-invalid");
+    }
+
+    @Test
+    void repositoryOf255CharactersCanBePushedAndPulled() {
+        String longest = TestData.repository("long") + "/" ;
+        longest = longest + "x".repeat(255 - longest.length());
+        byte[] content = TestData.random(10);
+
+        Digest digest = http.pushBlob(longest, content);
+
+        assertThat(http.get(url("/v2/" + longest + "/blobs/" + digest)).body()).isEqualTo(content);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"a__b", "a--b", "a---b", "a.b/c_d", "0/1",
+            "a/b/c/d/e/f", "x-1.y__z/w"})
+    void unusualButValidNamesAreAccepted(String suffix) {
+        String name = TestData.repository("valid") + "/" + suffix;
+        byte[] content = TestData.random(10);
+
+        Digest digest = http.pushBlob(name, content);
+
+        assertThat(http.get(url("/v2/" + name + "/blobs/" + digest)).body()).isEqualTo(content);
+    }
+
+    @Test
+    void nameIsCheckedBeforeTheDigest() {
+        Golden.assertError(http.get(url("/v2/UPPER/blobs/md5:abc")), 400, "name-invalid");
+        Golden.assertError(http.get(url("/v2/a..b/referrers/sha256:xyz")), 400, "name-invalid");
+        Golden.assertError(http.put(url("/v2/a//b/manifests/sha256:ABC"), new byte[] {'{', '}'}), 400, "name-invalid");
+        Golden.assertError(http.patch(url("/v2/-a/blobs/uploads/not-a-uuid"), new byte[1]), 400, "name-invalid");
+    }
+
+    @Test
+    void invalidFromNameOnMountIsNeverMounted() {
+        HttpResponse<byte[]> response = http.post("/v2/" + repo + "/blobs/uploads/?mount=" + blob + "&from=Bad//Name",
+                new byte[0]);
+
+        // either refused as NAME_INVALID or treated as not mountable (a new session)
+        if (response.statusCode() == 400) {
+            Golden.assertError(response, 400, "name-invalid");
+        } else {
+            assertThat(response.statusCode()).isEqualTo(202);
+        }
+    }
+
+    // ---- digests ----------------------------------------------------------------------------
+
+    static final List<String> INVALID_DIGESTS = List.of(
+            "md5:d41d8cd98f00b204e9800998ecf8427e",
+            "sha1:da39a3ee5e6b4b0d3255bfef95601890afd80709",
+            "sha256:" + HEX64.substring(1),
+            "sha256:" + HEX64 + "0",
+            "sha256:" + HEX64.toUpperCase(),
+            "sha256:" + "g".repeat(64),
+            "sha256:",
+            ":" + HEX64,
+            "SHA256:" + HEX64,
+            "sha512:" + HEX64,
+            "sha512:" + HEX64 + HEX64.substring(1),
+            "sha256:" + HEX64 + ":" + HEX64,
+            "sha256:" + "a".repeat(1000));
+
+    /** A request carrying a digest somewhere. */
+    record DigestUse(String label, Function<String, HttpResponse<byte[]>> request, int status) {
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
+    static List<DigestUse> digestUses() {
+        byte[] content = "content".getBytes(StandardCharsets.UTF_8);
+        return List.of(
+                new DigestUse("GET blob", d -> http.get(url("/v2/" + repo + "/blobs/" + d)), 400),
+                new DigestUse("DELETE blob", d -> http.delete(url("/v2/" + repo + "/blobs/" + d)), 400),
+                new DigestUse("GET manifest", d -> http.get(url("/v2/" + repo + "/manifests/" + d)), 400),
+                new DigestUse("PUT manifest", d -> http.put(url("/v2/" + repo + "/manifests/" + d), manifestBody(),
+                        "Content-Type", MediaTypes.OCI_MANIFEST), 400),
+                new DigestUse("DELETE manifest", d -> http.delete(url("/v2/" + repo + "/manifests/" + d)), 400),
+                new DigestUse("POST ?digest=", d -> http.post(url("/v2/" + repo + "/blobs/uploads/?digest=" + d),
+                        content, "Content-Type", "application/octet-stream"), 400),
+                new DigestUse("POST ?mount=", d -> http.post(url("/v2/" + repo + "/blobs/uploads/?mount=" + d
+                        + "&from=" + repo), new byte[0]), 400),
+                new DigestUse("PUT session ?digest=", d -> http.put(Responses.withQuery(newSession(), "digest=" + d),
+                        content, "Content-Type", "application/octet-stream"), 400),
+                new DigestUse("GET referrers", d -> http.get(url("/v2/" + repo + "/referrers/" + d)), 400));
+    }
+
+    static Stream<Arguments> invalidDigestRequests() {
+        List<Arguments> out = new ArrayList<>();
+        for (String digest : INVALID_DIGESTS) {
+            String label = digest.length() > 80 ? digest.substring(0, 20) + "...(" + digest.length() + " chars)" : digest;
+            for (DigestUse use : digestUses()) {
+                if (digest.startsWith(":") && use.label().contains("manifest")) {
+                    continue; // without an algorithm it is no digest at all, and no tag: see ManifestEndpointsIT
+                }
+                out.add(Arguments.of(Named.of(label, digest), use));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{1} {0}")
+    @MethodSource("invalidDigestRequests")
+    void invalidDigestIs400DigestInvalid(String digest, DigestUse use) {
+        Golden.assertError(use.request().apply(digest), use.status(), "digest-invalid");
+    }
+
+    @Test
+    void headOfBlobWithInvalidDigestIs400() {
+        for (String digest : INVALID_DIGESTS) {
+            assertThat(http.head(url("/v2/" + repo + "/blobs/" + digest)).statusCode()).as(digest).isEqualTo(400);
+        }
+    }
+
+    @Test
+    void blobDigestWithoutAlgorithmIs400DigestInvalid() {
+        Golden.assertError(http.get(url("/v2/" + repo + "/blobs/" + HEX64)), 400, "digest-invalid");
+        Golden.assertError(http.get(url("/v2/" + repo + "/blobs/sha256")), 400, "digest-invalid");
+    }
+
+    // ---- methods ----------------------------------------------------------------------------
+
+    static Stream<Arguments> unsupportedMethods() {
+        return Stream.of(
+                Arguments.of("PUT", "/v2/"),
+                Arguments.of("DELETE", "/v2/"),
+                Arguments.of("POST", "/v2/{repo}/manifests/latest"),
+                Arguments.of("PATCH", "/v2/{repo}/manifests/latest"),
+                Arguments.of("POST", "/v2/{repo}/blobs/{blob}"),
+                Arguments.of("PUT", "/v2/{repo}/blobs/{blob}"),
+                Arguments.of("PATCH", "/v2/{repo}/blobs/{blob}"),
+                Arguments.of("GET", "/v2/{repo}/blobs/uploads/"),
+                Arguments.of("PUT", "/v2/{repo}/blobs/uploads/"),
+                Arguments.of("DELETE", "/v2/{repo}/blobs/uploads/"),
+                Arguments.of("POST", "/v2/{repo}/blobs/uploads/{uuid}"),
+                Arguments.of("PUT", "/v2/{repo}/tags/list"),
+                Arguments.of("DELETE", "/v2/{repo}/tags/list"),
+                Arguments.of("POST", "/v2/{repo}/tags/list"),
+                Arguments.of("POST", "/v2/_catalog"),
+                Arguments.of("DELETE", "/v2/_catalog"),
+                Arguments.of("DELETE", "/v2/{repo}/referrers/{blob}"),
+                Arguments.of("PUT", "/v2/{repo}/referrers/{blob}"));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("unsupportedMethods")
+    void unsupportedMethodIs405UnsupportedWithAllow(String method, String template) {
+        String path = template.replace("{repo}", repo).replace("{blob}", blob.toString())
+                .replace("{uuid}", UUID.randomUUID().toString());
+
+        HttpResponse<byte[]> response = send(method, path, new byte[0]);
+
+        Golden.assertError(response, 405, "unsupported");
+        assertThat(Responses.listHeader(response, "Allow")).as("RFC 9110: a 405 lists the allowed methods")
+                .isNotEmpty().doesNotContain(method);
+    }
+
+    // ---- nothing bad is a server error ------------------------------------------------------
+
+    /** A malformed request and the statuses it may be answered with. */
+    record Bad(String label, Function<String, HttpResponse<byte[]>> request, Set<Integer> allowed) {
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
+    private static Bad bad(String label, Function<String, HttpResponse<byte[]>> request, Integer... allowed) {
+        return new Bad(label, request, allowed.length == 0 ? Set.of() : Set.of(allowed));
+    }
+
+    static Stream<Bad> malformedRequests() {
+        byte[] data = TestData.random(10);
+        String octets = "application/octet-stream";
+        return Stream.of(
+                bad("percent-encoded slash in name", r -> http.get(url("/v2/a%2Fb/tags/list"))),
+                bad("percent-encoded dots as name", r -> http.get(url("/v2/%2e%2e/tags/list"))),
+                bad("NUL in tag", r -> http.get(url("/v2/" + r + "/manifests/%00")), 400, 404),
+                bad("NUL in digest", r -> http.get(url("/v2/" + r + "/manifests/sha256:%00")), 400, 404),
+                bad("non-ASCII name", r -> http.get(url("/v2/caf%C3%A9/tags/list"))),
+                bad("1000-character name", r -> http.get(url("/v2/" + "a".repeat(1000) + "/tags/list")), 400),
+                bad("very long path", r -> http.get(url("/v2/" + "a/".repeat(2000) + "tags/list"))),
+                bad("upload id that is no UUID", r -> http.get(url("/v2/" + r + "/blobs/uploads/not-a-uuid")), 404),
+                bad("upload id with a bad hex digit",
+                        r -> http.get(url("/v2/" + r + "/blobs/uploads/00000000-0000-0000-0000-00000000000g")), 404),
+                bad("upload id in upper case",
+                        r -> http.get(url("/v2/" + r + "/blobs/uploads/" + UUID.randomUUID().toString().toUpperCase())), 404),
+                bad("path with no endpoint", r -> http.get(url("/v2/" + r + "/nothing/here")), 404),
+                bad("huge n on catalog", r -> http.get(url("/v2/_catalog?n=99999999999999999999")), 200, 400),
+                bad("invalid UTF-8 in last", r -> http.get(url("/v2/_catalog?last=%FF%FE")), 200, 400),
+                bad("NUL in catalog last", r -> http.get(url("/v2/_catalog?last=%00")), 200, 400),
+                bad("NUL in tags last", r -> http.get(url("/v2/" + r + "/tags/list?last=%00")), 200, 400),
+                bad("non-ASCII tags last", r -> http.get(url("/v2/" + r + "/tags/list?last=%C3%A9")), 200, 400),
+                bad("NUL in referrers artifactType",
+                        r -> http.get(url("/v2/" + r + "/referrers/" + SOME_DIGEST + "?artifactType=%00")), 200, 400),
+                bad("NUL in referrers last",
+                        r -> http.get(url("/v2/" + r + "/referrers/" + SOME_DIGEST + "?last=%00")), 200, 400),
+                bad("referrers last that is no digest",
+                        r -> http.get(url("/v2/" + r + "/referrers/" + SOME_DIGEST + "?last=zzz")), 200, 400),
+                bad("empty n", r -> http.get(url("/v2/" + r + "/tags/list?n=")), 200, 400),
+                bad("Content-Range that is no range",
+                        r -> http.patch(newSession(), data, "Content-Range", "abc", "Content-Type", octets), 400, 416),
+                bad("Content-Range that ends before it starts",
+                        r -> http.patch(newSession(), data, "Content-Range", "9-0", "Content-Type", octets), 400, 416),
+                bad("Content-Range beyond long",
+                        r -> http.patch(newSession(), data, "Content-Range", "0-99999999999999999999999",
+                                "Content-Type", octets), 400, 416),
+                bad("Content-Range with a negative start",
+                        r -> http.patch(newSession(), data, "Content-Range", "-1-8", "Content-Type", octets), 400, 416),
+                bad("Content-Range on the closing PUT that is no range",
+                        r -> http.put(Responses.withQuery(newSession(), "digest=" + Digest.sha256(data)), data,
+                                "Content-Range", "x-y", "Content-Type", octets), 400, 416),
+                bad("empty ?digest= on the closing PUT",
+                        r -> http.put(Responses.withQuery(newSession(), "digest="), data, "Content-Type", octets), 400),
+                bad("empty digest-algorithm",
+                        r -> http.post(url("/v2/" + r + "/blobs/uploads/?digest-algorithm="), new byte[0]), 202, 400),
+                bad("empty mount and from",
+                        r -> http.post(url("/v2/" + r + "/blobs/uploads/?mount=&from="), new byte[0]), 202, 400),
+                bad("mount with invalid from",
+                        r -> http.post(url("/v2/" + r + "/blobs/uploads/?mount=" + SOME_DIGEST + "&from=UP"),
+                                new byte[0]), 202, 400),
+                bad("?tag= on a push by tag",
+                        r -> http.put(url("/v2/" + r + "/manifests/other?tag=x"), manifestBody(),
+                                "Content-Type", MediaTypes.OCI_MANIFEST), 201, 400),
+                bad("invalid ?tag= on a push by digest",
+                        r -> http.put(url("/v2/" + r + "/manifests/" + Digest.sha256(manifestBody()) + "?tag=-bad"),
+                                manifestBody(), "Content-Type", MediaTypes.OCI_MANIFEST), 400),
+                bad("push to an invalid tag",
+                        r -> http.put(url("/v2/" + r + "/manifests/-bad"), manifestBody(),
+                                "Content-Type", MediaTypes.OCI_MANIFEST), 400, 404),
+                bad("push to a 129-character tag",
+                        r -> http.put(url("/v2/" + r + "/manifests/" + "t".repeat(129)), manifestBody(),
+                                "Content-Type", MediaTypes.OCI_MANIFEST), 400, 404),
+                bad("manifest with an unknown Content-Type and no mediaType",
+                        r -> http.put(url("/v2/" + r + "/manifests/x"), "{\"schemaVersion\":2}".getBytes(),
+                                "Content-Type", "text/plain"), 400),
+                bad("manifest with a garbage Content-Type",
+                        r -> http.put(url("/v2/" + r + "/manifests/x"), manifestBody(), "Content-Type", ";;;/"), 201, 400),
+                bad("garbage Accept", r -> http.get(url("/v2/" + r + "/manifests/latest"), "Accept", ";;,,;q=x"), 200, 404),
+                bad("Range beyond long",
+                        r -> http.get(url("/v2/" + r + "/blobs/" + blob), "Range", "bytes=99999999999999999999-"), 200, 416),
+                bad("Range with two dashes", r -> http.get(url("/v2/" + r + "/blobs/" + blob), "Range", "bytes=--5"), 200, 416),
+                bad("Range of another unit", r -> http.get(url("/v2/" + r + "/blobs/" + blob), "Range", "lines=1-2"), 200));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformedRequests")
+    void malformedRequestIsNeverAServerError(Bad bad) {
+        HttpResponse<byte[]> response = bad.request().apply(repo);
+
+        int status = response.statusCode();
+        assertThat(status).as("%s %s", response.request().method(), response.request().uri()).isLessThan(500);
+        if (!bad.allowed().isEmpty()) {
+            assertThat(status).as("%s %s: %s", response.request().method(), response.request().uri(),
+                    new String(response.body(), StandardCharsets.UTF_8)).isIn(bad.allowed());
+        }
+        if (status >= 400 && response.body().length > 0
+                && response.headers().firstValue("Content-Type").orElse("").startsWith("application/json")) {
+            RegistryHttp.json(response).path("errors")
+                    .forEach(e -> assertThat(e.path("code").asString()).isIn(Golden.SPEC_ERROR_CODES));
+        }
+    }
+
+    static Stream<Named<String>> malformedQueries() {
+        return Stream.of(
+                Named.of("lone % in catalog last", "/v2/_catalog?last=%"),
+                Named.of("bad escape in catalog n", "/v2/_catalog?n=%zz"),
+                Named.of("lone % in tags last", "/v2/{repo}/tags/list?last=%"),
+                Named.of("lone % in referrers artifactType", "/v2/{repo}/referrers/{digest}?artifactType=%"),
+                Named.of("lone % in manifest reference", "/v2/{repo}/manifests/%"),
+                Named.of("raw NUL escape in name", "/v2/a%00b/tags/list"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformedQueries")
+    void malformedQueryIsNeverAServerError(String target) {
+        OptionalInt status = RawHttp.exchange(BASE, "GET " + target.replace("{repo}", repo)
+                .replace("{digest}", SOME_DIGEST.toString()) + " HTTP/1.1", new byte[0]);
+
+        assertThat(status).isPresent();
+        assertThat(status.getAsInt()).isLessThan(500);
+    }
+
+    static Stream<Named<String>> malformedRawRequests() {
+        return Stream.of(
+                Named.of("negative Content-Length", "PATCH {session} HTTP/1.1\r\nContent-Length: -1"),
+                Named.of("non-numeric Content-Length", "PATCH {session} HTTP/1.1\r\nContent-Length: ten"),
+                Named.of("two different Content-Lengths", "PATCH {session} HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4"),
+                Named.of("broken chunked coding", "PATCH {session} HTTP/1.1\r\nTransfer-Encoding: chunked"),
+                Named.of("space in the path", "GET /v2/a b/tags/list HTTP/1.1"),
+                Named.of("raw non-ASCII in the path", "GET /v2/caf\u00e9/tags/list HTTP/1.1"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformedRawRequests")
+    void malformedHttpIsNeverAServerError(String head) {
+        String session = newSession();
+        String target = session.startsWith("http") ? URI.create(session).getRawPath() : session;
+
+        OptionalInt status = RawHttp.exchange(BASE, head.replace("{session}", target),
+                "zz\r\nabc".getBytes(StandardCharsets.US_ASCII));
+
+        status.ifPresent(s -> assertThat(s).isBetween(400, 499));
+        // whatever was sent, the session holds nothing
+        assertThat(Responses.header(http.get(session), "Range")).isEqualTo("0-0");
+    }
+}

@@ -1,0 +1,253 @@
+package dev.wharf.server.blob;
+
+import static dev.wharf.testing.Responses.header;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wharf.oci.Digest;
+import dev.wharf.testing.Golden;
+import dev.wharf.testing.RegistryHttp;
+import dev.wharf.testing.RegistryServer;
+import dev.wharf.testing.Responses;
+import dev.wharf.testing.TestData;
+import java.net.http.HttpResponse;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * {@code GET}, {@code HEAD} and {@code DELETE /v2/<name>/blobs/<digest>} (end-2, end-10), including
+ * byte ranges (RFC 9110 section 14) and repository scoping.
+ */
+class BlobEndpointsIT {
+
+    private static final int SIZE = 100;
+
+    private final RegistryHttp http = new RegistryHttp(RegistryServer.shared().base());
+
+    private String blobPath(String repository, Digest digest) {
+        return "/v2/" + repository + "/blobs/" + digest;
+    }
+
+    @Test
+    void getServesTheBlobWithLengthAndDigest() {
+        String repo = TestData.repository("blob");
+        byte[] content = TestData.random(SIZE);
+        Digest digest = http.pushBlob(repo, content);
+
+        HttpResponse<byte[]> response = http.get(blobPath(repo, digest));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(content);
+        assertThat(header(response, "Content-Length")).isEqualTo(Integer.toString(SIZE));
+        assertThat(header(response, "Docker-Content-Digest")).isEqualTo(digest.toString());
+    }
+
+    @Test
+    void headAnswersLengthAndDigestWithoutBody() {
+        String repo = TestData.repository("blob");
+        byte[] content = TestData.random(SIZE);
+        Digest digest = http.pushBlob(repo, content);
+
+        HttpResponse<byte[]> response = http.head(blobPath(repo, digest));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEmpty();
+        assertThat(header(response, "Content-Length")).isEqualTo(Integer.toString(SIZE));
+        assertThat(header(response, "Docker-Content-Digest")).isEqualTo(digest.toString());
+    }
+
+    @Test
+    void getOfUnknownBlobIs404BlobUnknown() {
+        String repo = TestData.repository("blob");
+        http.pushBlob(repo, TestData.random(10));
+
+        Golden.assertError(http.get(blobPath(repo, Digest.sha256(TestData.random(10)))), 404, "blob-unknown");
+    }
+
+    @Test
+    void headOfUnknownBlobIs404() {
+        String repo = TestData.repository("blob");
+        http.pushBlob(repo, TestData.random(10));
+
+        HttpResponse<byte[]> response = http.head(blobPath(repo, Digest.sha256(TestData.random(10))));
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(response.body()).isEmpty();
+    }
+
+    @Test
+    void getInUnknownRepositoryIs404() {
+        HttpResponse<byte[]> response = http.get(blobPath(TestData.repository("never-created"),
+                Digest.sha256(TestData.random(10))));
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(RegistryHttp.errorCode(response)).isIn("BLOB_UNKNOWN", "NAME_UNKNOWN");
+    }
+
+    @Test
+    void blobUploadedToOneRepositoryIsNotVisibleInAnother() {
+        String a = TestData.repository("blob-a");
+        String b = TestData.repository("blob-b");
+        http.pushBlob(b, TestData.random(5)); // b exists, it just lacks the blob
+        Digest digest = http.pushBlob(a, TestData.random(SIZE));
+
+        Golden.assertError(http.get(blobPath(b, digest)), 404, "blob-unknown");
+        assertThat(http.head(blobPath(b, digest)).statusCode()).isEqualTo(404);
+        assertThat(http.get(blobPath(a, digest)).statusCode()).isEqualTo(200);
+    }
+
+    /** Single ranges on a 100-byte blob: the header, the status, and the bytes answered. */
+    @ParameterizedTest(name = "{0} -> bytes {1}-{2}")
+    @CsvSource({
+            "bytes=0-9,     0,  9",
+            "bytes=10-19,   10, 19",
+            "bytes=42-42,   42, 42",
+            "bytes=90-,     90, 99",    // open-ended
+            "bytes=0-,      0,  99",
+            "bytes=-10,     90, 99",    // suffix
+            "bytes=-1,      99, 99",
+            "bytes=-500,    0,  99",    // suffix longer than the blob: all of it
+            "bytes=95-1000, 95, 99",    // last-pos past the end: up to the end
+    })
+    void singleRangeIsAnswered206WithContentRange(String range, int first, int last) {
+        String repo = TestData.repository("blob-range");
+        byte[] content = TestData.random(SIZE);
+        Digest digest = http.pushBlob(repo, content);
+
+        HttpResponse<byte[]> response = http.get(blobPath(repo, digest), "Range", range);
+
+        assertThat(response.statusCode()).isEqualTo(206);
+        assertThat(header(response, "Content-Range")).isEqualTo("bytes " + first + "-" + last + "/" + SIZE);
+        assertThat(header(response, "Content-Length")).isEqualTo(Integer.toString(last - first + 1));
+        assertThat(response.body()).isEqualTo(Arrays.copyOfRange(content, first, last + 1));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"bytes=100-", "bytes=100-200", "bytes=5000-5001", "bytes=-0"})
+    void unsatisfiableRangeIs416WithContentRangeOfTheSize(String range) {
+        String repo = TestData.repository("blob-range");
+        Digest digest = http.pushBlob(repo, TestData.random(SIZE));
+
+        HttpResponse<byte[]> response = http.get(blobPath(repo, digest), "Range", range);
+
+        assertThat(response.statusCode()).isEqualTo(416);
+        assertThat(header(response, "Content-Range")).isEqualTo("bytes */" + SIZE);
+    }
+
+    @Test
+    void anyRangeOfAZeroByteBlobIs416() {
+        String repo = TestData.repository("blob-range");
+        Digest empty = http.pushBlob(repo, new byte[0]);
+
+        HttpResponse<byte[]> response = http.get(blobPath(repo, empty), "Range", "bytes=0-");
+
+        assertThat(response.statusCode()).isEqualTo(416);
+        assertThat(header(response, "Content-Range")).isEqualTo("bytes */0");
+    }
+
+    @Test
+    void headIgnoresRange() {
+        String repo = TestData.repository("blob-range");
+        Digest digest = http.pushBlob(repo, TestData.random(SIZE));
+
+        HttpResponse<byte[]> response = http.head(blobPath(repo, digest), "Range", "bytes=0-9");
+
+        // RFC 9110 section 14.2: range handling is defined for GET only
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(header(response, "Content-Length")).isEqualTo(Integer.toString(SIZE));
+    }
+
+    @Test
+    void severalRangesMayBeAnsweredWithTheWholeBlob() {
+        String repo = TestData.repository("blob-range");
+        byte[] content = TestData.random(SIZE);
+        Digest digest = http.pushBlob(repo, content);
+
+        HttpResponse<byte[]> response = http.get(blobPath(repo, digest), "Range", "bytes=0-1,5-6");
+
+        if (response.statusCode() == 206) {
+            // the other answer RFC 9110 allows: a multipart/byteranges body
+            assertThat(header(response, "Content-Type")).startsWith("multipart/byteranges");
+        } else {
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo(content);
+        }
+    }
+
+    /** RFC 9110 section 14.2: a server MAY ignore a Range it does not understand or finds invalid. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {"items=0-1", "bytes=10-5", "bytes=abc", "bytes=", "bytes=-"})
+    void rangeThatIsNotAValidByteRangeIsIgnored(String range) {
+        String repo = TestData.repository("blob-range");
+        byte[] content = TestData.random(SIZE);
+        Digest digest = http.pushBlob(repo, content);
+
+        HttpResponse<byte[]> response = http.get(blobPath(repo, digest), "Range", range);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(content);
+    }
+
+    @Test
+    void deleteAnswers202AndTheBlobIsGone() {
+        String repo = TestData.repository("blob-delete");
+        Digest digest = http.pushBlob(repo, TestData.random(SIZE));
+
+        assertThat(http.delete(blobPath(repo, digest)).statusCode()).isEqualTo(202);
+
+        Golden.assertError(http.get(blobPath(repo, digest)), 404, "blob-unknown");
+        assertThat(http.head(blobPath(repo, digest)).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void deleteOfUnknownBlobIs404BlobUnknown() {
+        String repo = TestData.repository("blob-delete");
+        http.pushBlob(repo, TestData.random(10));
+
+        Golden.assertError(http.delete(blobPath(repo, Digest.sha256(TestData.random(10)))), 404, "blob-unknown");
+    }
+
+    @Test
+    void deleteInOneRepositoryLeavesTheBlobInAnother() {
+        String a = TestData.repository("blob-a");
+        String b = TestData.repository("blob-b");
+        byte[] content = TestData.random(SIZE);
+        Digest digest = http.pushBlob(a, content);
+        http.pushBlob(b, content);
+
+        assertThat(http.delete(blobPath(a, digest)).statusCode()).isEqualTo(202);
+
+        assertThat(http.get(blobPath(a, digest)).statusCode()).isEqualTo(404);
+        HttpResponse<byte[]> stillThere = http.get(blobPath(b, digest));
+        assertThat(stillThere.statusCode()).isEqualTo(200);
+        assertThat(stillThere.body()).isEqualTo(content);
+    }
+
+    @Test
+    void blobUploadedAgainAfterDeleteIsServedAgain() {
+        String repo = TestData.repository("blob-delete");
+        byte[] content = TestData.random(SIZE);
+        Digest digest = http.pushBlob(repo, content);
+        RegistryHttp.check(http.delete(blobPath(repo, digest)), 202);
+
+        http.pushBlob(repo, content);
+
+        assertThat(http.get(blobPath(repo, digest)).body()).isEqualTo(content);
+    }
+
+    @Test
+    void blobLocationFromUploadIsPullable() {
+        String repo = TestData.repository("blob");
+        byte[] content = TestData.random(SIZE);
+        Digest digest = Digest.sha256(content);
+
+        HttpResponse<byte[]> upload = http.post("/v2/" + repo + "/blobs/uploads/?digest=" + digest, content,
+                "Content-Type", "application/octet-stream");
+        RegistryHttp.check(upload, 201);
+
+        HttpResponse<byte[]> pulled = http.get(Responses.location(upload));
+        assertThat(pulled.statusCode()).isEqualTo(200);
+        assertThat(pulled.body()).isEqualTo(content);
+    }
+}
