@@ -37,6 +37,8 @@ public class EmbeddedDatabaseConfiguration {
                 .setCleanDataDirectory(false)
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .setServerConfig("max_connections", "100")
+                // the embedded default must not lose committed pushes on a crash
+                .setServerConfig("synchronous_commit", "on")
                 .start();
     }
 

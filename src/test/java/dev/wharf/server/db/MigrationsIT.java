@@ -1,0 +1,78 @@
+package dev.wharf.server.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wharf.testing.TestDatabases;
+import dev.wharf.testing.Tools;
+import java.util.List;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The migrations in db-migrations/ against real PostgreSQL: the embedded server, or in CI the
+ * system PostgreSQL .ci/run installs (WHARF_TEST_DATABASE_URL).
+ */
+class MigrationsIT {
+
+    private static JdbcClient migrated() {
+        TestDatabases.Database db = TestDatabases.create();
+        DriverManagerDataSource ds = new DriverManagerDataSource(db.url(), db.user(), db.password());
+        Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+        return JdbcClient.create(ds);
+    }
+
+    @Test
+    void ciRunsAgainstTheSystemPostgresql() {
+        if (Tools.ci()) {
+            assertThat(TestDatabases.external())
+                    .as("CI must set WHARF_TEST_DATABASE_URL to the system PostgreSQL").isTrue();
+        }
+        JdbcClient jdbc = migrated();
+        assertThat(jdbc.sql("SELECT version()").query(String.class).single()).startsWith("PostgreSQL");
+    }
+
+    @Test
+    void migrationsCreateTheRegistrySchema() {
+        JdbcClient jdbc = migrated();
+        List<String> tables = jdbc.sql("""
+                SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name""")
+                .query(String.class).list();
+        assertThat(tables).contains("repositories", "blobs", "repository_blobs", "manifests", "manifest_blobs",
+                "manifest_children", "tags", "upload_sessions");
+    }
+
+    @Test
+    void everyReferenceTableIsIndexedByWhatItPointsAt() {
+        JdbcClient jdbc = migrated();
+        List<String> indexes = jdbc.sql("SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'")
+                .query(String.class).list();
+        // "is this blob used anywhere?" must be index lookups, for online garbage collection
+        assertThat(indexes).anyMatch(i -> i.contains("ON public.repository_blobs USING btree (digest"));
+        assertThat(indexes).anyMatch(i -> i.contains("ON public.manifest_blobs USING btree (digest"));
+        assertThat(indexes).anyMatch(i -> i.contains("ON public.manifest_children USING btree (child_digest"));
+        assertThat(indexes).anyMatch(i -> i.contains("ON public.tags USING btree (manifest_id"));
+        assertThat(indexes).anyMatch(i -> i.contains("ON public.manifests USING btree (repository_id, subject_digest"));
+    }
+
+    @Test
+    void blobUsageQueryIsAnIndexScan() {
+        JdbcClient jdbc = migrated();
+        jdbc.sql("SET enable_seqscan = off").update();
+        String plan = String.join("\n", jdbc.sql("""
+                EXPLAIN SELECT 1 FROM manifest_blobs WHERE digest = 'sha256:x'
+                UNION ALL SELECT 1 FROM repository_blobs WHERE digest = 'sha256:x'""").query(String.class).list());
+        assertThat(plan).contains("manifest_blobs_by_digest").contains("repository_blobs_by_digest");
+    }
+
+    @Test
+    void namesSortInByteOrder() {
+        JdbcClient jdbc = migrated();
+        for (String name : List.of("b", "B", "a-b", "a_b", "a.b", "a/b")) {
+            jdbc.sql("INSERT INTO repositories (name) VALUES (:n)").param("n", name).update();
+        }
+        assertThat(jdbc.sql("SELECT name FROM repositories ORDER BY name").query(String.class).list())
+                .containsExactly("B", "a-b", "a.b", "a/b", "a_b", "b");
+    }
+}

@@ -1,0 +1,123 @@
+package dev.wharf.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The packaged server ({@code java -jar target/wharf.jar serve}) in its own JVM, for tests about
+ * the artifact itself: heap limits, the embedded default, restarts.
+ */
+public final class ServerProcess implements AutoCloseable {
+
+    private final Process process;
+    private final Path log;
+    private final int port;
+
+    private ServerProcess(Process process, Path log, int port) {
+        this.process = process;
+        this.log = log;
+        this.port = port;
+    }
+
+    /** The jar the build produced; the test is skipped when it is missing (e.g. run from an IDE). */
+    public static Path jar() {
+        String path = System.getProperty("wharf.test.jar", "target/wharf.jar");
+        Path jar = Path.of(path);
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(jar),
+                "the packaged jar " + jar + " is missing: run through `mvn verify`");
+        return jar;
+    }
+
+    /**
+     * Starts the jar with JVM options and Spring arguments on a free port, and waits until it
+     * answers.
+     */
+    public static ServerProcess start(List<String> jvmOptions, List<String> arguments) {
+        try {
+            int port = ReferenceRegistry.freePort();
+            Path log = Files.createTempFile("wharf-server-", ".log");
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-jar", jar().toString(), "serve", "--server.port=" + port,
+                    "--server.address=127.0.0.1"));
+            command.addAll(arguments);
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ServerProcess server = new ServerProcess(process, log, port);
+            server.awaitUp(Duration.ofSeconds(90));
+            return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void awaitUp(Duration timeout) {
+        HttpClient client = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("server exited with " + process.exitValue() + ":\n" + log());
+            }
+            try {
+                HttpResponse<Void> r = client.send(HttpRequest.newBuilder(base().resolve("/v2/")).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200 || r.statusCode() == 401) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        close();
+        throw new IllegalStateException("server did not answer within " + timeout + ":\n" + log());
+    }
+
+    public URI base() {
+        return URI.create("http://127.0.0.1:" + port);
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
+    }
+
+    /** Stops the server the way an operator would (SIGTERM) and waits for it. */
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
