@@ -9,14 +9,22 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * A real Wharf server for tests: the whole Spring application on a free loopback port, with its
  * own data directory and a fresh PostgreSQL database (see {@link TestDatabases}).
+ *
+ * <p>Test servers run with {@code wharf.auth.enabled=false} unless a test asks for auth
+ * ({@link #startWithAuth}): the spec endpoint tests push anonymously.
  */
 public final class RegistryServer implements AutoCloseable {
+
+    /** The admin account of servers started by {@link #startWithAuth}. */
+    public static final String ADMIN = "admin";
+    public static final String ADMIN_PASSWORD = "test-admin-password";
 
     private static RegistryServer shared;
 
@@ -39,6 +47,15 @@ public final class RegistryServer implements AutoCloseable {
 
     /** Starts a server on an existing database (for several replicas sharing one). */
     public static RegistryServer start(TestDatabases.Database db, Map<String, String> properties) {
+        return start(db, properties, new ApplicationContextInitializer<?>[0]);
+    }
+
+    /**
+     * Starts a server with {@code initializers} run before the context refreshes (after logging is
+     * set up), e.g. to capture what the server logs while it starts.
+     */
+    public static RegistryServer start(TestDatabases.Database db, Map<String, String> properties,
+                                       ApplicationContextInitializer<?>... initializers) {
         Path dataDir;
         try {
             dataDir = Files.createTempDirectory("wharf-test-");
@@ -55,11 +72,31 @@ public final class RegistryServer implements AutoCloseable {
         props.put("spring.datasource.hikari.maximum-pool-size", "8");
         props.put("logging.level.root", "warn");
         props.put("logging.level.dev.wharf", "info");
+        props.put("wharf.auth.enabled", "false");
         props.putAll(properties);
         // as command-line arguments: those outrank application.yaml
         String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-        ConfigurableApplicationContext context = new SpringApplicationBuilder(WharfServerApplication.class).run(args);
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(WharfServerApplication.class)
+                .initializers(initializers).run(args);
         return new RegistryServer(context, dataDir);
+    }
+
+    /**
+     * Starts a server with auth enabled and the admin {@link #ADMIN} / {@link #ADMIN_PASSWORD};
+     * {@code properties} override these settings.
+     */
+    public static RegistryServer startWithAuth(Map<String, String> properties) {
+        return start(TestDatabases.create(), withAuth(properties));
+    }
+
+    /** The settings of an auth-enabled server plus {@code properties}. */
+    public static Map<String, String> withAuth(Map<String, String> properties) {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("wharf.auth.enabled", "true");
+        props.put("wharf.auth.admin-username", ADMIN);
+        props.put("wharf.auth.admin-password", ADMIN_PASSWORD);
+        props.putAll(properties);
+        return props;
     }
 
     /**
@@ -90,6 +127,10 @@ public final class RegistryServer implements AutoCloseable {
 
     public <T> T bean(Class<T> type) {
         return context.getBean(type);
+    }
+
+    public <T> T bean(String name, Class<T> type) {
+        return context.getBean(name, type);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.wharf.server.api;
 
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
+import dev.wharf.server.auth.AccessPolicy;
 import dev.wharf.server.blob.BlobEndpoints;
 import dev.wharf.server.catalog.CatalogEndpoint;
 import dev.wharf.server.manifest.ManifestEndpoints;
@@ -22,7 +23,9 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * The OCI distribution API under {@code /v2}: takes the {@link Route} the {@link RouteFilter}
  * parsed and hands the request to the feature that serves it. Method checks live here, so every
- * endpoint answers an unsupported method the same way (405 {@code UNSUPPORTED}).
+ * endpoint answers an unsupported method the same way (405 {@code UNSUPPORTED}). Access has been
+ * checked before a request gets here (see {@code dev.wharf.server.auth}); the policy is asked again
+ * only for what a route alone does not say: the source of a mount and the catalog's entries.
  */
 @RestController
 public class DistributionApi {
@@ -33,9 +36,12 @@ public class DistributionApi {
     private final TagListEndpoint tags;
     private final ReferrersEndpoint referrers;
     private final CatalogEndpoint catalog;
+    private final AccessPolicy access;
 
     public DistributionApi(BlobEndpoints blobs, UploadEndpoints uploads, ManifestEndpoints manifests,
-                           TagListEndpoint tags, ReferrersEndpoint referrers, CatalogEndpoint catalog) {
+                           TagListEndpoint tags, ReferrersEndpoint referrers, CatalogEndpoint catalog,
+                           AccessPolicy access) {
+        this.access = access;
         this.blobs = blobs;
         this.uploads = uploads;
         this.manifests = manifests;
@@ -49,6 +55,10 @@ public class DistributionApi {
         Route route = RouteFilter.route(request);
         if (route == null) {
             route = Routes.parse(request.getRequestURI());
+        }
+        if (route == null) {
+            // e.g. a percent-encoded "/v2": nothing in the API is ever encoded
+            throw new OciException(OciErrorCode.UNSUPPORTED, 404, "no such API endpoint", null);
         }
         String method = request.getMethod();
         if (route instanceof Route.Base) {
@@ -66,7 +76,7 @@ public class DistributionApi {
         }
         if (route instanceof Route.UploadStart r) {
             allow(method, "POST");
-            return uploads.post(r.repository(), request);
+            return uploads.post(r.repository(), request, access::mayPull);
         }
         if (route instanceof Route.Upload r) {
             return switch (allow(method, "GET", "PATCH", "PUT", "DELETE")) {
@@ -94,7 +104,7 @@ public class DistributionApi {
         }
         if (route instanceof Route.Catalog) {
             allow(method, "GET", "HEAD");
-            return catalog.list(query.get("n"), query.get("last"));
+            return catalog.list(query.get("n"), query.get("last"), access.catalogFilter());
         }
         throw new IllegalStateException("route without a handler: " + route);
     }

@@ -24,7 +24,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 public class RouteFilter extends OncePerRequestFilter {
 
     /** The request attribute holding the parsed {@link Route}. */
-    public static final String ATTRIBUTE = Route.class.getName();
+    public static final String ATTRIBUTE = Route.REQUEST_ATTRIBUTE;
 
     private final ErrorResponses errors;
 

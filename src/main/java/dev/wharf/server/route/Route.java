@@ -13,6 +13,9 @@ import java.util.UUID;
  */
 public sealed interface Route {
 
+    /** The request attribute that holds the parsed route of a {@code /v2} request. */
+    String REQUEST_ATTRIBUTE = "dev.wharf.server.route.Route";
+
     /** The repository this route touches; null for {@link Base} and {@link Catalog}. */
     RepositoryName repository();
 

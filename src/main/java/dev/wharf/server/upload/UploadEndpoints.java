@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -31,14 +32,21 @@ public class UploadEndpoints {
         this.uploads = uploads;
     }
 
-    /** {@code POST .../blobs/uploads/}: mount, monolithic upload, or a new session. */
-    public ResponseEntity<Void> post(RepositoryName repository, HttpServletRequest request) throws IOException {
+    /**
+     * {@code POST .../blobs/uploads/}: mount, monolithic upload, or a new session.
+     *
+     * @param mayMountFrom whether the caller may pull the repository it asks to mount from; when
+     *                     not, no mount is tried and a session is started, as for any blob the
+     *                     registry cannot mount
+     */
+    public ResponseEntity<Void> post(RepositoryName repository, HttpServletRequest request,
+                                     Predicate<RepositoryName> mayMountFrom) throws IOException {
         QueryParams query = QueryParams.of(request);
         String mount = query.get("mount");
         if (mount != null) {
             Digest digest = Digest.parse(mount);
             String from = query.get("from");
-            if (from != null && !from.isEmpty()) {
+            if (from != null && !from.isEmpty() && mayMountFrom.test(RepositoryName.of(from))) {
                 OptionalLong mounted = uploads.mount(repository, digest, RepositoryName.of(from));
                 if (mounted.isPresent()) {
                     return created(repository, digest);
@@ -60,7 +68,8 @@ public class UploadEndpoints {
                 throw new OciException(OciErrorCode.DIGEST_INVALID, "unsupported digest algorithm: " + algorithmParam);
             }
         }
-        Uploads.Status status = uploads.start(repository, algorithm);
+        String user = request.getRemoteUser();
+        Uploads.Status status = uploads.start(repository, algorithm, user == null || user.isEmpty() ? null : user);
         HttpHeaders headers = sessionHeaders(status);
         uploads.minimumChunkLength().ifPresent(min -> headers.set("OCI-Chunk-Min-Length", Long.toString(min)));
         return ResponseEntity.status(HttpStatus.ACCEPTED).headers(headers).build();

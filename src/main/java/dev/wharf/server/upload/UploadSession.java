@@ -46,11 +46,15 @@ class UploadSession {
     @Column(name = "updated_at", nullable = false)
     private Instant updatedAt;
 
+    @Column(name = "created_by", updatable = false)
+    private String createdBy;
+
     protected UploadSession() {
     }
 
-    UploadSession(UUID id, long repositoryId, String algorithm, String storeState, Instant now) {
+    UploadSession(UUID id, long repositoryId, String algorithm, String storeState, Instant now, String createdBy) {
         this.id = id;
+        this.createdBy = createdBy;
         this.repositoryId = repositoryId;
         this.algorithm = algorithm;
         this.storeState = storeState;
@@ -80,6 +84,11 @@ class UploadSession {
 
     String storeState() {
         return storeState;
+    }
+
+    /** The subject that started the upload (null when anonymous). */
+    String createdBy() {
+        return createdBy;
     }
 
     UUID leaseToken() {

@@ -85,12 +85,18 @@ public class Uploads {
         return store.minimumChunkLength();
     }
 
-    /** Starts a session (the repository comes into being if it is new). */
-    public Status start(RepositoryName repository, DigestAlgorithm algorithm) throws IOException {
+    /**
+     * Starts a session (the repository comes into being if it is new).
+     *
+     * @param createdBy the subject of the principal starting it, or null; a token of the same
+     *                  subject may finish the upload shortly after it expired
+     */
+    public Status start(RepositoryName repository, DigestAlgorithm algorithm, String createdBy) throws IOException {
         long repositoryId = repositories.ensure(repository);
         UUID id = UUID.randomUUID();
         BlobWriter writer = store.newWriter(id.toString(), algorithm);
-        sessions.save(new UploadSession(id, repositoryId, algorithm.prefix(), writer.state().storeState(), clock.instant()));
+        sessions.save(new UploadSession(id, repositoryId, algorithm.prefix(), writer.state().storeState(), clock.instant(),
+                createdBy));
         return new Status(id, repository, 0);
     }
 
@@ -217,6 +223,11 @@ public class Uploads {
             log.info("purged {} upload sessions idle for more than {}", stale.size(), staleAfter);
         }
         return stale.size();
+    }
+
+    /** The subject that started upload {@code id} of {@code repository}, when known. */
+    public java.util.Optional<String> creator(RepositoryName repository, UUID id) {
+        return sessions.findInRepository(id, repository.value()).map(UploadSession::createdBy);
     }
 
     private UploadSession find(RepositoryName repository, UUID id) {

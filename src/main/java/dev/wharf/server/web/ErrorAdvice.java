@@ -11,7 +11,11 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
@@ -51,6 +55,21 @@ public class ErrorAdvice {
     ResponseEntity<Object> notFound(HttpServletRequest request, NoResourceFoundException e) {
         return errors.response(request, new OciException(OciErrorCode.UNSUPPORTED, 404,
                 "not found: " + request.getRequestURI(), null));
+    }
+
+    /** Malformed JSON, missing or mistyped parameters (the management API): 400, never 500. */
+    @ExceptionHandler({HttpMessageNotReadableException.class, MethodArgumentTypeMismatchException.class,
+            MissingServletRequestParameterException.class})
+    ResponseEntity<Object> badRequest(HttpServletRequest request, Exception e) {
+        String message = e instanceof HttpMessageNotReadableException
+                ? "the request body is not the JSON this endpoint takes" : "invalid request parameters";
+        return errors.response(request, new OciException(OciErrorCode.UNSUPPORTED, 400, message, null));
+    }
+
+    @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
+    ResponseEntity<Object> unsupportedMediaType(HttpServletRequest request, HttpMediaTypeNotSupportedException e) {
+        return errors.response(request, new OciException(OciErrorCode.UNSUPPORTED, 415,
+                "unsupported Content-Type; this endpoint takes application/json", null));
     }
 
     @ExceptionHandler(RequestBodyException.class)

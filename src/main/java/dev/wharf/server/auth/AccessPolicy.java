@@ -1,0 +1,271 @@
+package dev.wharf.server.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.wharf.oci.OciErrorCode;
+import dev.wharf.oci.OciException;
+import dev.wharf.oci.RepositoryName;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.stereotype.Component;
+
+/**
+ * The one place that decides access (DESIGN.md, invariant 7). For a {@link Principal} and a
+ * repository it gives the allowed {@link Action}s; the token endpoint grants the intersection of
+ * these and what was asked, the {@code /v2} check compares them with what a request needs (see
+ * {@link RequiredAccess}), and the management API asks it who may manage what.
+ *
+ * <ul>
+ *   <li>Admins may do everything.</li>
+ *   <li>A user owns the namespace of their name; organization members get their role's actions
+ *       (owner and maintainer: pull, push, delete; reader: pull).</li>
+ *   <li>Public repositories allow pull to everyone, anonymous included. A repository that does
+ *       not exist yet is private.</li>
+ *   <li>A personal access token allows what its user may do, limited to its scopes; a robot what
+ *       its scopes allow within its own namespace.</li>
+ *   <li>A bearer token allows exactly its {@code access} claim.</li>
+ *   <li>With {@code wharf.auth.enabled=false} everything is allowed to everyone.</li>
+ * </ul>
+ *
+ * Visibility and roles are cached for a few seconds per replica; changes made through this replica
+ * apply at once.
+ */
+@Component
+public class AccessPolicy {
+
+    private static final Duration CACHE_TTL = Duration.ofSeconds(5);
+
+    private final boolean enabled;
+    private final Visibilities visibilities;
+    private final Memberships memberships;
+    private final Namespaces namespaces;
+    private final Users users;
+    private final Robots robots;
+    private final AccessTokens accessTokens;
+    private final Cache<String, Boolean> publicCache = Caffeine.newBuilder()
+            .maximumSize(10_000).expireAfterWrite(CACHE_TTL).build();
+    private final Cache<String, Optional<Role>> roleCache = Caffeine.newBuilder()
+            .maximumSize(10_000).expireAfterWrite(CACHE_TTL).build();
+
+    AccessPolicy(AuthProperties properties, Visibilities visibilities, Memberships memberships, Namespaces namespaces,
+                 Users users, Robots robots, AccessTokens accessTokens) {
+        this.enabled = properties.enabled();
+        this.visibilities = visibilities;
+        this.memberships = memberships;
+        this.namespaces = namespaces;
+        this.users = users;
+        this.robots = robots;
+        this.accessTokens = accessTokens;
+    }
+
+    /** False when {@code wharf.auth.enabled=false}: everything is allowed. */
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** The principal of the current request (anonymous when none was authenticated). */
+    public Principal current() {
+        Authentication a = SecurityContextHolder.getContext().getAuthentication();
+        return a instanceof PrincipalAuthentication p ? p.wharfPrincipal() : new Principal.Anonymous();
+    }
+
+    /** What {@code principal} may do with {@code repository}. */
+    public Set<Action> allowed(Principal principal, RepositoryName repository) {
+        if (!enabled) {
+            return Action.all();
+        }
+        Set<Action> actions;
+        if (principal instanceof Principal.Bearer b) {
+            actions = EnumSet.copyOf(b.access().getOrDefault(repository, Action.none()));
+        } else if (principal instanceof Principal.User u) {
+            actions = userActions(u, repository);
+        } else if (principal instanceof Principal.PersonalToken t) {
+            actions = userActions(t.owner(), repository);
+            actions.retainAll(Scope.actionsFor(t.scopes(), repository));
+        } else if (principal instanceof Principal.Robot r && repository.namespace().equals(r.namespace())) {
+            actions = Scope.actionsFor(r.scopes(), repository);
+        } else {
+            actions = Action.none();
+        }
+        if (!(principal instanceof Principal.Bearer) && !actions.contains(Action.PULL) && isPublic(repository)) {
+            actions.add(Action.PULL);
+        }
+        return actions;
+    }
+
+    /** True when {@code principal} may do every one of {@code needed} on {@code repository}. */
+    public boolean allows(Principal principal, RepositoryName repository, Set<Action> needed) {
+        return allowed(principal, repository).containsAll(needed);
+    }
+
+    /** True when the current principal may pull {@code repository}. */
+    public boolean mayPull(RepositoryName repository) {
+        return allows(current(), repository, EnumSet.of(Action.PULL));
+    }
+
+    /** Whether {@code principal} may list the catalog at all (any authenticated principal). */
+    public boolean mayListCatalog(Principal principal) {
+        if (!enabled) {
+            return true;
+        }
+        if (principal instanceof Principal.Bearer b) {
+            return b.catalog();
+        }
+        return !(principal instanceof Principal.Anonymous);
+    }
+
+    /**
+     * Which catalog entries the current principal sees: the repositories it may pull. A bearer
+     * token is resolved to the account it was issued to, so the catalog shows what that account
+     * may pull now.
+     */
+    public Predicate<String> catalogFilter() {
+        Principal principal = current();
+        if (!enabled || isAdmin(principal)) {
+            return name -> true;
+        }
+        Principal resolved = principal instanceof Principal.Bearer b ? resolve(b) : principal;
+        if (resolved instanceof Principal.User u && u.admin()) {
+            return name -> true;
+        }
+        return name -> RepositoryName.isValid(name) && allowed(resolved, RepositoryName.of(name)).contains(Action.PULL);
+    }
+
+    /** The account a bearer token was issued to, as it is now; anonymous when it is gone. */
+    private Principal resolve(Principal.Bearer bearer) {
+        String subject = bearer.subject();
+        if (subject == null) {
+            return new Principal.Anonymous();
+        }
+        int plus = subject.indexOf(Principal.Robot.SEPARATOR);
+        if (plus > 0) {
+            return robots.findByNamespaceAndName(subject.substring(0, plus), subject.substring(plus + 1))
+                    .<Principal>map(RobotAccount::principal).orElse(new Principal.Anonymous());
+        }
+        Optional<UserAccount> user = users.findByName(subject).filter(UserAccount::enabled);
+        if (user.isEmpty()) {
+            return new Principal.Anonymous();
+        }
+        if (bearer.tokenId() != null) {
+            return accessTokens.findByPublicId(bearer.tokenId())
+                    .filter(t -> t.userId() == user.get().id())
+                    .<Principal>map(t -> new Principal.PersonalToken(user.get().principal(), t.id(), t.publicId(),
+                            t.scopes(), t.api()))
+                    .orElse(new Principal.Anonymous());
+        }
+        return user.get().principal();
+    }
+
+    // ---- management -----------------------------------------------------------------------------
+
+    public boolean isAdmin(Principal principal) {
+        return !enabled || principal instanceof Principal.User u && u.admin();
+    }
+
+    /** The user a management request acts as, or null (robots, bearer tokens, anonymous, non-API PATs). */
+    public Principal.User apiUser(Principal principal) {
+        if (principal instanceof Principal.User u) {
+            return u;
+        }
+        if (principal instanceof Principal.PersonalToken t && t.api()) {
+            return t.owner();
+        }
+        return null;
+    }
+
+    /** Whether {@code principal} may call the management API at all. */
+    public boolean mayUseApi(Principal principal) {
+        return !enabled || apiUser(principal) != null;
+    }
+
+    /** 403 unless the principal is an admin. */
+    public void requireAdmin(Principal principal) {
+        if (!isAdmin(principal)) {
+            throw denied("only an administrator may do this");
+        }
+    }
+
+    /** 403 unless the principal is {@code user} (authenticated by password) or an admin. */
+    public void requireSelfOrAdmin(Principal principal, String user) {
+        if (isAdmin(principal)) {
+            return;
+        }
+        Principal.User u = apiUser(principal);
+        if (u == null || !u.name().equals(user)) {
+            throw denied("you may manage only your own account");
+        }
+    }
+
+    /**
+     * 403 unless the principal logged in with a password (or is an admin): new credentials (access
+     * tokens, robot secrets, passwords) are never made with a token, so a token cannot widen itself.
+     */
+    public void requirePassword(Principal principal) {
+        if (!isAdmin(principal) && !(principal instanceof Principal.User)) {
+            throw denied("this needs your password, not an access token");
+        }
+    }
+
+    /** 403 unless the principal owns {@code namespace}: its user, an owner of its organization, or an admin. */
+    public void requireOwner(Principal principal, String namespace) {
+        if (!owns(principal, namespace)) {
+            throw denied("you do not own namespace " + namespace);
+        }
+    }
+
+    /** 403 unless the principal is a member of organization {@code organization} (any role) or an admin. */
+    public void requireMember(Principal principal, String organization) {
+        Principal.User u = apiUser(principal);
+        if (!isAdmin(principal) && (u == null || role(u, organization).isEmpty())) {
+            throw denied("you are not a member of " + organization);
+        }
+    }
+
+    /** True when the principal owns {@code namespace}. */
+    public boolean owns(Principal principal, String namespace) {
+        if (isAdmin(principal)) {
+            return true;
+        }
+        Principal.User u = apiUser(principal);
+        return u != null && (u.name().equals(namespace) || role(u, namespace).orElse(null) == Role.OWNER);
+    }
+
+    /** Forgets cached roles and visibility after a change (other replicas follow within seconds). */
+    void changed() {
+        publicCache.invalidateAll();
+        roleCache.invalidateAll();
+    }
+
+    private Set<Action> userActions(Principal.User user, RepositoryName repository) {
+        if (user.admin()) {
+            return Action.all();
+        }
+        String namespace = repository.namespace();
+        if (namespace.equals(user.name())) {
+            return Action.all();
+        }
+        return role(user, namespace).<Set<Action>>map(r -> EnumSet.copyOf(r.actions())).orElse(Action.none());
+    }
+
+    private Optional<Role> role(Principal.User user, String organization) {
+        return roleCache.get(user.id() + "/" + organization,
+                k -> memberships.roleIn(organization, user.id()).map(Role::fromWire));
+    }
+
+    private boolean isPublic(RepositoryName repository) {
+        return publicCache.get(repository.value(), visibilities::isPublic);
+    }
+
+    boolean namespaceExists(String namespace) {
+        return namespaces.kind(namespace).isPresent();
+    }
+
+    static OciException denied(String message) {
+        return new OciException(OciErrorCode.DENIED, message);
+    }
+}

@@ -1,0 +1,57 @@
+package dev.wharf.server.auth;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Authentication and access control ({@code wharf.auth.*}); see docs/AUTH.md.
+ *
+ * @param enabled              require credentials and check access on every {@code /v2} and
+ *                             {@code /api} request; {@code false} allows everything to everyone
+ *                             (trusted networks and benchmarks only)
+ * @param service              the token audience ({@code aud}) and the {@code service} of the
+ *                             challenge; tokens for another service are refused
+ * @param issuer               the token issuer ({@code iss}); tokens from another issuer are refused
+ * @param tokenTtl             how long a bearer token lives (the spec asks for at least 60 s)
+ * @param refreshTokenTtl      how long a refresh token (docker's stored identity token) lives
+ * @param keyGrace             how long a retired signing key still verifies tokens; keep it longer
+ *                             than {@code tokenTtl + uploadGrace}
+ * @param clockSkew            tolerance for {@code exp} and {@code nbf} between replicas' clocks
+ * @param uploadGrace          how long after its expiry the token of the principal that started an
+ *                             upload still finishes that upload (PATCH, PUT, GET of that session only)
+ * @param credentialCacheTtl   how long a successful Basic verification (bcrypt is slow) is reused on
+ *                             one replica; revocations reach other replicas within this time
+ * @param adminUsername        the account created at first start
+ * @param adminPassword        its password; empty to generate one, printed once to the log and
+ *                             written to {@code <wharf.data-dir>/admin-password} (owner-only)
+ * @param throttle             limits on failed logins
+ */
+@ConfigurationProperties("wharf.auth")
+public record AuthProperties(@DefaultValue("true") boolean enabled,
+                             @DefaultValue("wharf") String service,
+                             @DefaultValue("wharf") String issuer,
+                             @DefaultValue("5m") Duration tokenTtl,
+                             @DefaultValue("30d") Duration refreshTokenTtl,
+                             @DefaultValue("2h") Duration keyGrace,
+                             @DefaultValue("30s") Duration clockSkew,
+                             @DefaultValue("1h") Duration uploadGrace,
+                             @DefaultValue("10s") Duration credentialCacheTtl,
+                             @DefaultValue("admin") String adminUsername,
+                             String adminPassword,
+                             @DefaultValue Throttle throttle) {
+
+    /**
+     * Failed-login throttling. Counts live in each replica's memory: with N replicas an attacker
+     * gets at most N times the limits.
+     *
+     * @param window             the period failures are counted over, and how long a blocked
+     *                           account or address stays blocked
+     * @param maxPerAccount      failures allowed per account name within the window
+     * @param maxPerAddress      failures allowed per client address within the window
+     */
+    public record Throttle(@DefaultValue("5m") Duration window,
+                           @DefaultValue("10") int maxPerAccount,
+                           @DefaultValue("50") int maxPerAddress) {
+    }
+}

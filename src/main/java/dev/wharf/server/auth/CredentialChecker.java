@@ -1,0 +1,152 @@
+package dev.wharf.server.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.wharf.oci.OciErrorCode;
+import dev.wharf.oci.OciException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.stereotype.Component;
+
+/**
+ * Checks a user name and secret: a user's password, a personal access token (of that user), or a
+ * robot's secret ({@code <namespace>+<name>}). Failed attempts are throttled by {@link LoginThrottle}.
+ * Successful checks are remembered for {@code wharf.auth.credential-cache-ttl} under a SHA-256 of
+ * the credentials (never the secret itself), because bcrypt is slow on purpose.
+ *
+ * <p>Logs name the account and the client address, never the secret.
+ */
+@Component
+class CredentialChecker {
+
+    private static final Logger log = LoggerFactory.getLogger(CredentialChecker.class);
+    private static final Duration TOUCH_EVERY = Duration.ofMinutes(1);
+
+    private record Cached(Principal principal, Instant until) {
+    }
+
+    private final Users users;
+    private final AccessTokens tokens;
+    private final Robots robots;
+    private final PasswordEncoder passwords;
+    private final LoginThrottle throttle;
+    private final Clock clock;
+    private final Duration cacheTtl;
+    private final Cache<String, Cached> cache;
+    private final String dummyHash;
+
+    CredentialChecker(Users users, AccessTokens tokens, Robots robots, PasswordEncoder passwords, LoginThrottle throttle,
+                      Clock authClock, AuthProperties properties) {
+        this.users = users;
+        this.tokens = tokens;
+        this.robots = robots;
+        this.passwords = passwords;
+        this.throttle = throttle;
+        this.clock = authClock;
+        this.cacheTtl = properties.credentialCacheTtl();
+        this.cache = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(cacheTtl.isZero()
+                ? Duration.ofNanos(1) : cacheTtl).build();
+        this.dummyHash = passwords.encode(Secrets.password());
+    }
+
+    /**
+     * The principal these credentials belong to.
+     *
+     * @throws OciException 401 {@code UNAUTHORIZED} for wrong credentials, 429
+     *                      {@code TOOMANYREQUESTS} while the account or address is throttled
+     */
+    Principal check(String username, String secret, String address) {
+        throttle.check(username, address);
+        String key = cacheKey(username, secret);
+        Instant now = clock.instant();
+        Cached cached = cache.getIfPresent(key);
+        if (cached != null && now.isBefore(cached.until())) {
+            return cached.principal();
+        }
+        Optional<Cached> verified = verify(username, secret, now);
+        if (verified.isEmpty()) {
+            throttle.failure(username, address);
+            log.info("failed login for account '{}' from {}", printable(username), address);
+            throw new OciException(OciErrorCode.UNAUTHORIZED, "invalid user name or password");
+        }
+        throttle.success(username);
+        cache.put(key, verified.get());
+        return verified.get().principal();
+    }
+
+    /** Forgets every remembered verification (after a password change, a revocation...). */
+    void forgetAll() {
+        cache.invalidateAll();
+    }
+
+    private Optional<Cached> verify(String username, String secret, Instant now) {
+        if (username == null || username.isEmpty() || secret == null || secret.isEmpty()
+                || username.length() > 300 || secret.length() > 1024) {
+            return Optional.empty();
+        }
+        Instant until = now.plus(cacheTtl);
+        Secrets.Parsed pat = Secrets.parse(secret, Secrets.PAT);
+        if (pat != null) {
+            Optional<AccessToken> token = tokens.findByPublicId(pat.publicId());
+            // hash first, so a miss and a wrong secret take the same time
+            boolean secretOk = token.map(t -> Secrets.matches(secret, t.secretHash())).orElse(false);
+            if (!secretOk || token.get().expiresAt() != null && !now.isBefore(token.get().expiresAt())) {
+                return Optional.empty();
+            }
+            AccessToken t = token.get();
+            Optional<UserAccount> owner = users.findById(t.userId()).filter(UserAccount::enabled)
+                    .filter(u -> u.name().equals(username));
+            if (owner.isEmpty()) {
+                return Optional.empty();
+            }
+            tokens.touch(t.id(), now, now.minus(TOUCH_EVERY));
+            Instant validUntil = t.expiresAt() != null && t.expiresAt().isBefore(until) ? t.expiresAt() : until;
+            return Optional.of(new Cached(new Principal.PersonalToken(owner.get().principal(), t.id(), t.publicId(),
+                    t.scopes(), t.api()), validUntil));
+        }
+        int plus = username.indexOf(Principal.Robot.SEPARATOR);
+        if (plus > 0) {
+            Secrets.Parsed robotSecret = Secrets.parse(secret, Secrets.ROBOT);
+            Optional<RobotAccount> robot = robots.findByNamespaceAndName(username.substring(0, plus),
+                    username.substring(plus + 1));
+            boolean secretOk = robot.map(r -> Secrets.matches(secret, r.secretHash())).orElse(false);
+            if (!secretOk || robotSecret == null || !robotSecret.publicId().equals(robot.get().publicId())) {
+                return Optional.empty();
+            }
+            RobotAccount r = robot.get();
+            if (r.secretExpiresAt() != null && !now.isBefore(r.secretExpiresAt())) {
+                return Optional.empty();
+            }
+            robots.touch(r.id(), now, now.minus(TOUCH_EVERY));
+            Instant validUntil = r.secretExpiresAt() != null && r.secretExpiresAt().isBefore(until)
+                    ? r.secretExpiresAt() : until;
+            return Optional.of(new Cached(r.principal(), validUntil));
+        }
+        Optional<UserAccount> user = users.findByName(username);
+        // compare against a dummy hash for unknown users, so timing does not tell which names exist
+        boolean passwordOk = passwords.matches(secret, user.map(UserAccount::passwordHash).orElse(dummyHash));
+        if (!passwordOk || user.isEmpty() || !user.get().enabled()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Cached(user.get().principal(), until));
+    }
+
+    private static String cacheKey(String username, String secret) {
+        return Base64.getEncoder().encodeToString(Secrets.sha256(username + '\0' + secret));
+    }
+
+    /** The account name as it may appear in a log line: no control characters, bounded length. */
+    static String printable(String name) {
+        if (name == null) {
+            return "";
+        }
+        String s = name.length() > 64 ? name.substring(0, 64) + "..." : name;
+        return s.replaceAll("\\p{Cntrl}", "?");
+    }
+}

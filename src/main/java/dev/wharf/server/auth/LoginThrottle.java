@@ -1,0 +1,96 @@
+package dev.wharf.server.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.wharf.oci.OciErrorCode;
+import dev.wharf.oci.OciException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import org.springframework.stereotype.Component;
+
+/**
+ * Counts failed logins per account name and per client address; past the limit, further attempts
+ * are refused with 429 {@code TOOMANYREQUESTS} and {@code Retry-After} (without checking the
+ * credentials) until the window has passed. Counts live in this replica's memory, bounded in size.
+ */
+@Component
+class LoginThrottle {
+
+    private static final class Window {
+        int failures;
+        Instant blockedUntil;
+    }
+
+    private final AuthProperties.Throttle limits;
+    private final Clock clock;
+    private final Cache<String, Window> accounts;
+    private final Cache<String, Window> addresses;
+
+    LoginThrottle(AuthProperties properties, Clock authClock) {
+        this.limits = properties.throttle();
+        this.clock = authClock;
+        this.accounts = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(limits.window()).build();
+        this.addresses = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(limits.window()).build();
+    }
+
+    /** Throws 429 when {@code account} or {@code address} is blocked. */
+    void check(String account, String address) {
+        Instant now = clock.instant();
+        if (account != null) {
+            blocked(accounts.getIfPresent(key(account)), now);
+        }
+        if (address != null) {
+            blocked(addresses.getIfPresent(address), now);
+        }
+    }
+
+    void failure(String account, String address) {
+        record(accounts, key(account), limits.maxPerAccount());
+        record(addresses, address, limits.maxPerAddress());
+    }
+
+    void success(String account) {
+        if (account != null) {
+            accounts.invalidate(key(account));
+        }
+    }
+
+    private void record(Cache<String, Window> cache, String key, int max) {
+        if (key == null) {
+            return;
+        }
+        Window w = cache.get(key, k -> new Window());
+        synchronized (w) {
+            w.failures++;
+            if (w.failures >= max) {
+                w.blockedUntil = clock.instant().plus(limits.window());
+            }
+        }
+        cache.put(key, w);
+    }
+
+    private static void blocked(Window w, Instant now) {
+        if (w == null) {
+            return;
+        }
+        Instant until;
+        synchronized (w) {
+            until = w.blockedUntil;
+        }
+        if (until != null && now.isBefore(until)) {
+            long seconds = Math.max(1, Duration.between(now, until).toSeconds() + 1);
+            throw new OciException(OciErrorCode.TOOMANYREQUESTS, "too many failed logins; try again in " + seconds + " s")
+                    .withHeader("Retry-After", Long.toString(seconds));
+        }
+    }
+
+    private static String key(String account) {
+        if (account == null) {
+            return null;
+        }
+        String a = account.toLowerCase(Locale.ROOT);
+        return a.length() > 300 ? a.substring(0, 300) : a;
+    }
+}

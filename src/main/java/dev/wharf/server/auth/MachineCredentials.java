@@ -1,0 +1,212 @@
+package dev.wharf.server.auth;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.wharf.oci.OciErrorCode;
+import dev.wharf.oci.OciException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Personal access tokens and robot accounts, for the management API. A secret is returned once,
+ * when it is made; only its SHA-256 is stored. New credentials are made only by principals that
+ * logged in with a password (or admins), so a token can never make a wider one.
+ */
+@Service
+public class MachineCredentials {
+
+    /** A personal access token as the API shows it; {@code token} only in the answer that created it. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TokenView(String id, String name, List<Scope> scopes, boolean api, Instant expiresAt,
+                            Instant lastUsedAt, Instant createdAt, String token) {
+    }
+
+    /** A robot account as the API shows it; {@code secret} only in answers that made one. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record RobotView(String username, String namespace, String name, String description, List<Scope> scopes,
+                            Instant secretExpiresAt, Instant secretRotatedAt, Instant lastUsedAt, Instant createdAt,
+                            String secret) {
+    }
+
+    private final Users users;
+    private final AccessTokens tokens;
+    private final Robots robots;
+    private final RefreshTokens refreshTokens;
+    private final AccessPolicy policy;
+    private final CredentialChecker credentials;
+    private final Clock clock;
+
+    MachineCredentials(Users users, AccessTokens tokens, Robots robots, RefreshTokens refreshTokens,
+                       AccessPolicy policy, CredentialChecker credentials, Clock authClock) {
+        this.users = users;
+        this.tokens = tokens;
+        this.robots = robots;
+        this.refreshTokens = refreshTokens;
+        this.policy = policy;
+        this.credentials = credentials;
+        this.clock = authClock;
+    }
+
+    // ---- personal access tokens -------------------------------------------------------------------
+
+    public List<TokenView> tokens(Principal actor, String user) {
+        policy.requireSelfOrAdmin(actor, user);
+        return tokens.findByUserIdOrderByCreatedAt(findUser(user).id()).stream().map(t -> view(t, null)).toList();
+    }
+
+    /**
+     * Makes a token for {@code user}.
+     *
+     * @param expiresAt when it stops working; null for never (not recommended)
+     * @param api       whether it may also call the management API as its user
+     */
+    @Transactional
+    public TokenView createToken(Principal actor, String user, String name, List<Scope> scopes, Instant expiresAt,
+                                 boolean api) {
+        policy.requireSelfOrAdmin(actor, user);
+        policy.requirePassword(actor);
+        UserAccount owner = findUser(user);
+        checkLabel(name);
+        checkScopes(scopes);
+        checkExpiry(expiresAt);
+        Secrets.Issued secret = Secrets.issue(Secrets.PAT);
+        AccessToken token = tokens.save(new AccessToken(secret.publicId(), owner.id(), name, scopes, api, secret.hash(),
+                expiresAt, clock.instant()));
+        return view(token, secret.text());
+    }
+
+    @Transactional
+    public void deleteToken(Principal actor, String user, String id) {
+        policy.requireSelfOrAdmin(actor, user);
+        UserAccount owner = findUser(user);
+        AccessToken token = tokens.findByPublicId(id).filter(t -> t.userId() == owner.id())
+                .orElseThrow(() -> Accounts.unknown("no such token: " + id));
+        tokens.delete(token);
+        credentials.forgetAll();
+    }
+
+    // ---- robots ------------------------------------------------------------------------------------
+
+    public List<RobotView> robots(Principal actor, String namespace) {
+        policy.requireOwner(actor, namespace);
+        return robots.findByNamespaceOrderByName(namespace).stream().map(r -> view(r, null)).toList();
+    }
+
+    public RobotView robot(Principal actor, String namespace, String name) {
+        policy.requireOwner(actor, namespace);
+        return view(findRobot(namespace, name), null);
+    }
+
+    /** Makes a robot of {@code namespace}; its scopes must stay within that namespace. */
+    @Transactional
+    public RobotView createRobot(Principal actor, String namespace, String name, String description,
+                                 List<Scope> scopes, Instant secretExpiresAt) {
+        policy.requireOwner(actor, namespace);
+        policy.requirePassword(actor);
+        if (!policy.namespaceExists(namespace)) {
+            throw Accounts.unknown("no such namespace: " + namespace);
+        }
+        Accounts.checkName(name);
+        checkScopes(scopes);
+        checkRobotScopes(namespace, scopes);
+        checkExpiry(secretExpiresAt);
+        if (robots.findByNamespaceAndName(namespace, name).isPresent()) {
+            throw Accounts.taken(namespace + Principal.Robot.SEPARATOR + name);
+        }
+        Instant now = clock.instant();
+        RobotAccount robot = new RobotAccount(namespace, name, description, scopes, now);
+        Secrets.Issued secret = Secrets.issue(Secrets.ROBOT);
+        robot.secret(secret.publicId(), secret.hash(), secretExpiresAt, now);
+        return view(robots.save(robot), secret.text());
+    }
+
+    /** Changes a robot's scopes or description (null leaves them). */
+    @Transactional
+    public RobotView updateRobot(Principal actor, String namespace, String name, String description, List<Scope> scopes) {
+        policy.requireOwner(actor, namespace);
+        RobotAccount robot = findRobot(namespace, name);
+        if (scopes != null) {
+            checkScopes(scopes);
+            checkRobotScopes(namespace, scopes);
+            robot.scopes(scopes);
+        }
+        if (description != null) {
+            robot.description(description);
+        }
+        credentials.forgetAll();
+        return view(robots.save(robot), null);
+    }
+
+    /** Replaces a robot's secret: the old one, and refresh tokens it obtained, stop working at once. */
+    @Transactional
+    public RobotView rotateRobotSecret(Principal actor, String namespace, String name, Instant secretExpiresAt) {
+        policy.requireOwner(actor, namespace);
+        policy.requirePassword(actor);
+        checkExpiry(secretExpiresAt);
+        RobotAccount robot = findRobot(namespace, name);
+        Secrets.Issued secret = Secrets.issue(Secrets.ROBOT);
+        robot.secret(secret.publicId(), secret.hash(), secretExpiresAt, clock.instant());
+        refreshTokens.deleteForRobot(robot.id());
+        RobotAccount saved = robots.save(robot);
+        credentials.forgetAll();
+        return view(saved, secret.text());
+    }
+
+    @Transactional
+    public void deleteRobot(Principal actor, String namespace, String name) {
+        policy.requireOwner(actor, namespace);
+        robots.delete(findRobot(namespace, name));
+        credentials.forgetAll();
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------
+
+    private UserAccount findUser(String name) {
+        return users.findByName(name).orElseThrow(() -> Accounts.unknown("no such user: " + name));
+    }
+
+    private RobotAccount findRobot(String namespace, String name) {
+        return robots.findByNamespaceAndName(namespace, name)
+                .orElseThrow(() -> Accounts.unknown("no such robot: " + namespace + Principal.Robot.SEPARATOR + name));
+    }
+
+    private static void checkLabel(String name) {
+        if (name == null || name.isBlank() || name.length() > 100) {
+            throw new OciException(OciErrorCode.UNSUPPORTED, 400, "a token needs a name of at most 100 characters", null);
+        }
+    }
+
+    private static void checkScopes(List<Scope> scopes) {
+        if (scopes == null || scopes.isEmpty() || scopes.size() > 50) {
+            throw new OciException(OciErrorCode.UNSUPPORTED, 400, "give 1 to 50 scopes", null);
+        }
+    }
+
+    private static void checkRobotScopes(String namespace, List<Scope> scopes) {
+        for (Scope s : scopes) {
+            if (!namespace.equals(s.namespace())) {
+                throw new OciException(OciErrorCode.DENIED, 400, "a robot of " + namespace
+                        + " can only have patterns inside " + namespace + "/: " + s.repositories(), null);
+            }
+        }
+    }
+
+    private void checkExpiry(Instant expiresAt) {
+        if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
+            throw new OciException(OciErrorCode.UNSUPPORTED, 400, "the expiry must be in the future", null);
+        }
+    }
+
+    private static TokenView view(AccessToken t, String secret) {
+        return new TokenView(t.publicId(), t.name(), t.scopes(), t.api(), t.expiresAt(), t.lastUsedAt(), t.createdAt(),
+                secret);
+    }
+
+    private static RobotView view(RobotAccount r, String secret) {
+        return new RobotView(r.namespace() + Principal.Robot.SEPARATOR + r.name(), r.namespace(), r.name(),
+                r.description(), r.scopes(), r.secretExpiresAt(), r.secretRotatedAt(), r.lastUsedAt(), r.createdAt(),
+                secret);
+    }
+}

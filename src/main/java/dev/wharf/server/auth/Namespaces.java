@@ -1,0 +1,43 @@
+package dev.wharf.server.auth;
+
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * The one name space shared by users and organizations: claiming a name is an insert that fails
+ * when either kind holds it already, so "acme" the user and "acme" the organization cannot both exist.
+ */
+@Component
+class Namespaces {
+
+    /** The kind of a namespace. */
+    enum Kind { USER, ORGANIZATION }
+
+    private final JdbcClient jdbc;
+
+    Namespaces(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** Claims {@code name}; false when it is taken. Runs in the caller's transaction. */
+    boolean claim(String name, Kind kind) {
+        return jdbc.sql("INSERT INTO namespaces (name, kind) VALUES (:name, :kind) ON CONFLICT (name) DO NOTHING")
+                .param("name", name)
+                .param("kind", kind == Kind.USER ? "user" : "organization")
+                .update() == 1;
+    }
+
+    Optional<Kind> kind(String name) {
+        return jdbc.sql("SELECT kind FROM namespaces WHERE name = :name")
+                .param("name", name)
+                .query(String.class)
+                .optional()
+                .map(k -> k.equals("user") ? Kind.USER : Kind.ORGANIZATION);
+    }
+
+    /** Releases {@code name}; its user or organization row goes with it (ON DELETE CASCADE). */
+    void release(String name) {
+        jdbc.sql("DELETE FROM namespaces WHERE name = :name").param("name", name).update();
+    }
+}

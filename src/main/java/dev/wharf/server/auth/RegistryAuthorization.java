@@ -1,0 +1,54 @@
+package dev.wharf.server.auth;
+
+import dev.wharf.server.route.Route;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.function.Supplier;
+import org.springframework.security.authorization.AuthorizationDecision;
+import org.springframework.security.authorization.AuthorizationManager;
+import org.springframework.security.authorization.AuthorizationResult;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.web.access.intercept.RequestAuthorizationContext;
+
+/**
+ * The access check of every {@code /v2} and {@code /api} request, as Spring Security's
+ * authorization step: what the request needs ({@link RequiredAccess}, from the parsed route and
+ * the method) against what {@link AccessPolicy} allows its principal. The management API needs a
+ * principal that may use it; what each management call may touch is asked of the same policy.
+ */
+final class RegistryAuthorization implements AuthorizationManager<RequestAuthorizationContext> {
+
+    private final AccessPolicy policy;
+
+    RegistryAuthorization(AccessPolicy policy) {
+        this.policy = policy;
+    }
+
+    @Override
+    public AuthorizationResult authorize(Supplier<? extends Authentication> authentication,
+                                         RequestAuthorizationContext context) {
+        return new AuthorizationDecision(allowed(principal(authentication.get()), context.getRequest()));
+    }
+
+    boolean allowed(Principal principal, HttpServletRequest request) {
+        if (Challenges.isApi(request)) {
+            return policy.mayUseApi(principal);
+        }
+        Route route = (Route) request.getAttribute(Route.REQUEST_ATTRIBUTE);
+        if (route == null) {
+            return false;
+        }
+        RequiredAccess required = RequiredAccess.of(route, request.getMethod());
+        if (required instanceof RequiredAccess.Authenticated) {
+            return !(principal instanceof Principal.Anonymous) || !policy.enabled();
+        }
+        if (required instanceof RequiredAccess.Catalog) {
+            return policy.mayListCatalog(principal);
+        }
+        RequiredAccess.Repository r = (RequiredAccess.Repository) required;
+        return policy.allows(principal, r.name(), r.actions());
+    }
+
+    static Principal principal(Authentication authentication) {
+        return authentication instanceof PrincipalAuthentication p ? p.wharfPrincipal() : new Principal.Anonymous();
+    }
+}

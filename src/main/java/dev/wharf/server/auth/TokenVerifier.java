@@ -1,0 +1,134 @@
+package dev.wharf.server.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.wharf.oci.RepositoryName;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtAudienceValidator;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtException;
+import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
+import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+
+/**
+ * Verifies bearer tokens through Spring Security's {@link NimbusJwtDecoder}: ES256 signature by a
+ * key of {@link TokenKeys} that is still accepted, {@code iss}, {@code aud} (= the service), and
+ * {@code exp}/{@code nbf} with {@code wharf.auth.clock-skew}. Successful verifications are
+ * remembered (bounded, keyed by the token's SHA-256) until the token expires or its key is
+ * retired past its grace, so a verified token costs a hash and a map lookup.
+ */
+final class TokenVerifier {
+
+    private record Verified(Principal.Bearer principal, String kid) {
+    }
+
+    private final JwtDecoder decoder;
+    private final JwtDecoder uploadGraceDecoder;
+    private final TokenKeys keys;
+    private final Clock clock;
+    private final Duration skew;
+    private final Cache<String, Verified> cache = Caffeine.newBuilder().maximumSize(50_000)
+            .expireAfterWrite(Duration.ofMinutes(30)).build();
+
+    TokenVerifier(TokenKeys keys, AuthProperties properties, Clock clock) {
+        this.keys = keys;
+        this.clock = clock;
+        this.skew = properties.clockSkew();
+        this.decoder = decoder(keys, properties, properties.clockSkew(), clock);
+        this.uploadGraceDecoder = decoder(keys, properties, properties.clockSkew().plus(properties.uploadGrace()), clock);
+    }
+
+    JwtDecoder decoder() {
+        return decoder;
+    }
+
+    private static JwtDecoder decoder(TokenKeys keys, AuthProperties properties, Duration skew, Clock clock) {
+        NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSource(keys.verificationSource())
+                .jwsAlgorithm(SignatureAlgorithm.ES256)
+                .build();
+        JwtTimestampValidator timestamps = new JwtTimestampValidator(skew);
+        timestamps.setClock(clock);
+        timestamps.setAllowEmptyExpiryClaim(false);
+        OAuth2TokenValidator<Jwt> validator = new DelegatingOAuth2TokenValidator<>(List.of(timestamps,
+                new JwtIssuerValidator(properties.issuer()), new JwtAudienceValidator(properties.service())));
+        decoder.setJwtValidator(validator);
+        return decoder;
+    }
+
+    /**
+     * The principal of a valid token.
+     *
+     * @throws JwtException when the token is malformed, badly signed, expired, or for another
+     *                      issuer or service
+     */
+    Principal.Bearer verify(String token) {
+        String key = Base64.getEncoder().encodeToString(Secrets.sha256(token));
+        Instant now = clock.instant();
+        Verified v = cache.getIfPresent(key);
+        if (v != null) {
+            if (now.isBefore(v.principal().expiresAt().plus(skew)) && keys.accepts(v.kid(), now)) {
+                return v.principal();
+            }
+            cache.invalidate(key);
+        }
+        Jwt jwt = decoder.decode(token);
+        Principal.Bearer principal = principal(jwt);
+        cache.put(key, new Verified(principal, (String) jwt.getHeaders().get("kid")));
+        return principal;
+    }
+
+    /**
+     * The principal of a token that is valid but for having expired less than
+     * {@code wharf.auth.upload-grace} ago (for finishing an upload it started).
+     */
+    Principal.Bearer verifyWithUploadGrace(String token) {
+        return principal(uploadGraceDecoder.decode(token));
+    }
+
+    private static Principal.Bearer principal(Jwt jwt) {
+        Map<RepositoryName, Set<Action>> access = new HashMap<>();
+        boolean catalog = false;
+        Object claim = jwt.getClaims().get("access");
+        if (claim instanceof Collection<?> entries) {
+            for (Object e : entries) {
+                if (!(e instanceof Map<?, ?> entry)) {
+                    continue;
+                }
+                Object type = entry.get("type");
+                Object name = entry.get("name");
+                Object actions = entry.get("actions");
+                if (!(name instanceof String n) || !(actions instanceof Collection<?> list)) {
+                    continue;
+                }
+                if ("registry".equals(type) && "catalog".equals(n) && list.contains("*")) {
+                    catalog = true;
+                } else if ("repository".equals(type) && RepositoryName.isValid(n)) {
+                    Set<Action> granted = access.computeIfAbsent(RepositoryName.of(n), k -> EnumSet.noneOf(Action.class));
+                    for (Object a : list) {
+                        Action action = a instanceof String s ? Action.fromWire(s) : null;
+                        if (action != null) {
+                            granted.add(action);
+                        }
+                    }
+                }
+            }
+        }
+        Object pat = jwt.getClaims().get("wharf_pat");
+        return new Principal.Bearer(jwt.getSubject(), Map.copyOf(access), catalog,
+                pat instanceof String s ? s : null, jwt.getExpiresAt());
+    }
+}

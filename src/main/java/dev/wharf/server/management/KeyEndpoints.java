@@ -1,0 +1,38 @@
+package dev.wharf.server.management;
+
+import dev.wharf.server.auth.AccessPolicy;
+import dev.wharf.server.auth.TokenKeys;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code /api/v1/keys}: token signing keys and their rotation (admins only; docs/API.md). */
+@RestController
+@RequestMapping("/api/v1/keys")
+class KeyEndpoints {
+
+    private final TokenKeys keys;
+    private final AccessPolicy access;
+
+    KeyEndpoints(TokenKeys keys, AccessPolicy access) {
+        this.keys = keys;
+        this.access = access;
+    }
+
+    @GetMapping
+    List<TokenKeys.KeyInfo> list() {
+        access.requireAdmin(access.current());
+        return keys.list();
+    }
+
+    /** Rotates: a new key signs from now on; the previous ones verify for {@code wharf.auth.key-grace}. */
+    @PostMapping
+    ResponseEntity<TokenKeys.KeyInfo> rotate() {
+        access.requireAdmin(access.current());
+        return ResponseEntity.status(HttpStatus.CREATED).body(keys.rotate());
+    }
+}
