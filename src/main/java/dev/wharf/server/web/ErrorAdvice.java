@@ -86,7 +86,8 @@ public class ErrorAdvice {
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> unexpected(HttpServletRequest request, Exception e) {
         if (e instanceof IOException && isClientDisconnect(e)) {
-            return clientGone(request, null);
+            log.debug("client went away during {} {}: {}", request.getMethod(), request.getRequestURI(), e.toString());
+            return null;
         }
         log.error("{} {} failed", request.getMethod(), request.getRequestURI(), e);
         var builder = ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR);
