@@ -1,0 +1,12 @@
+package dev.wharf.client;
+
+import dev.wharf.testing.RegistryServer;
+
+/** The client against Wharf's own server. */
+class WharfRegistryIT extends RegistryClientContract {
+
+    @Override
+    String hostPort() {
+        return RegistryServer.shared().hostPort();
+    }
+}
