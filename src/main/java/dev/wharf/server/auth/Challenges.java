@@ -2,8 +2,10 @@ package dev.wharf.server.auth;
 
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
+import dev.wharf.oci.RepositoryName;
 import dev.wharf.server.route.Route;
 import dev.wharf.server.web.ErrorResponses;
+import dev.wharf.server.web.QueryParams;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -88,12 +90,31 @@ final class Challenges implements AuthenticationEntryPoint, AccessDeniedHandler 
                 .append("\",service=\"").append(service).append('"');
         String scope = required == null ? null : RequiredAccess.scope(required);
         if (scope != null) {
-            b.append(",scope=\"").append(scope).append('"');
+            b.append(",scope=\"").append(scope).append(mountSourceScope(request)).append('"');
         }
         if (error != null) {
             b.append(",error=\"").append(error).append('"');
         }
         return b.toString();
+    }
+
+    /**
+     * For a cross-repository mount, {@code " repository:<from>:pull"}: asking for it up front gives
+     * the client a token that lets the mount happen (distribution's challenge does the same);
+     * without pull on {@code from} the registry answers with a plain upload session instead.
+     */
+    private static String mountSourceScope(HttpServletRequest request) {
+        if (!(request.getAttribute(Route.REQUEST_ATTRIBUTE) instanceof Route.UploadStart)
+                || !"POST".equals(request.getMethod())) {
+            return "";
+        }
+        try {
+            QueryParams query = QueryParams.of(request);
+            String from = query.get("from");
+            return query.get("mount") != null && RepositoryName.isValid(from) ? " repository:" + from + ":pull" : "";
+        } catch (OciException e) {
+            return "";
+        }
     }
 
     private static RequiredAccess required(HttpServletRequest request) {

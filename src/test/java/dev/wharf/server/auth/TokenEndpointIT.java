@@ -73,6 +73,19 @@ class TokenEndpointIT {
     }
 
     @Test
+    void mountChallengeAsksForPullOnTheSourceToo() {
+        RegistryHttp http = new RegistryHttp(server.base());
+        HttpResponse<byte[]> r = http.post("/v2/alice/app/blobs/uploads/?mount=sha256:" + "a".repeat(64)
+                + "&from=team/base", new byte[0]);
+        assertThat(r.statusCode()).isEqualTo(401);
+        assertThat(r.headers().firstValue("WWW-Authenticate").orElseThrow())
+                .contains("scope=\"repository:alice/app:pull,push repository:team/base:pull\"");
+        HttpResponse<byte[]> plain = http.post("/v2/alice/app/blobs/uploads/", new byte[0]);
+        assertThat(plain.headers().firstValue("WWW-Authenticate").orElseThrow())
+                .contains("scope=\"repository:alice/app:pull,push\"");
+    }
+
+    @Test
     void grantIsTheIntersectionOfRequestAndPolicyNeverMore() {
         // bob reads team/*, owns bob/*, and has nothing on alice/*
         String jwt = auth.token(Auth.basic("bob", "bob-password-1"), "repository:team/app:pull,push,delete",
