@@ -136,6 +136,11 @@ public class AccessPolicy {
         return name -> RepositoryName.isValid(name) && allowed(resolved, RepositoryName.of(name)).contains(Action.PULL);
     }
 
+    /** Whether the account a bearer token was issued to may, as it is now, pull {@code repository}. */
+    public boolean accountMayPull(Principal.Bearer bearer, RepositoryName repository) {
+        return allowed(resolve(bearer), repository).contains(Action.PULL);
+    }
+
     /** The account a bearer token was issued to, as it is now; anonymous when it is gone. */
     private Principal resolve(Principal.Bearer bearer) {
         String subject = bearer.subject();

@@ -1,7 +1,11 @@
 package dev.wharf.server.auth;
 
+import dev.wharf.oci.OciException;
+import dev.wharf.oci.RepositoryName;
 import dev.wharf.server.route.Route;
+import dev.wharf.server.web.QueryParams;
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.EnumSet;
 import java.util.function.Supplier;
 import org.springframework.security.authorization.AuthorizationDecision;
 import org.springframework.security.authorization.AuthorizationManager;
@@ -45,7 +49,32 @@ final class RegistryAuthorization implements AuthorizationManager<RequestAuthori
             return policy.mayListCatalog(principal);
         }
         RequiredAccess.Repository r = (RequiredAccess.Repository) required;
-        return policy.allows(principal, r.name(), r.actions());
+        return policy.allows(principal, r.name(), r.actions()) && !tokenTooNarrowForMount(principal, route, request);
+    }
+
+    /**
+     * A mount with a bearer token that lacks {@code pull} on {@code from}, although the token's
+     * account may pull it: refused with {@code insufficient_scope} (the challenge names {@code from}),
+     * so the client fetches a token that covers the mount, as distribution makes it do. When the
+     * account may not pull {@code from} the request goes on and becomes a plain upload session.
+     */
+    private boolean tokenTooNarrowForMount(Principal principal, Route route, HttpServletRequest request) {
+        if (!(principal instanceof Principal.Bearer bearer) || !(route instanceof Route.UploadStart)
+                || !"POST".equals(request.getMethod())) {
+            return false;
+        }
+        QueryParams query;
+        try {
+            query = QueryParams.of(request);
+        } catch (OciException e) {
+            return false;
+        }
+        String from = query.get("from");
+        if (query.get("mount") == null || !RepositoryName.isValid(from)) {
+            return false;
+        }
+        RepositoryName source = RepositoryName.of(from);
+        return !policy.allows(bearer, source, EnumSet.of(Action.PULL)) && policy.accountMayPull(bearer, source);
     }
 
     static Principal principal(Authentication authentication) {

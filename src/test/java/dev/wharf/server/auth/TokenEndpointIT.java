@@ -86,6 +86,31 @@ class TokenEndpointIT {
     }
 
     @Test
+    void mountWithATokenLackingTheSourceIsChallengedWhenTheAccountMayPullIt() {
+        String alice = Auth.basic(ALICE, ALICE_PASSWORD);
+        dev.wharf.oci.Digest blob = auth.pushBlob("team/base", dev.wharf.testing.TestData.random(500), alice);
+        String mount = "/v2/alice/mounted/blobs/uploads/?mount=" + blob + "&from=team/base";
+
+        String narrow = "Bearer " + auth.token(alice, "repository:alice/mounted:pull,push");
+        HttpResponse<byte[]> challenged = auth.send("POST", mount, narrow, new byte[0]);
+        assertThat(challenged.statusCode()).isEqualTo(401);
+        assertThat(challenged.headers().firstValue("WWW-Authenticate").orElseThrow())
+                .contains("error=\"insufficient_scope\"")
+                .contains("scope=\"repository:alice/mounted:pull,push repository:team/base:pull\"");
+
+        String wide = "Bearer " + auth.token(alice, "repository:alice/mounted:pull,push", "repository:team/base:pull");
+        assertThat(auth.send("POST", mount, wide, new byte[0]).statusCode()).isEqualTo(201);
+    }
+
+    @Test
+    void mountFromARepositoryTheAccountCannotPullBecomesAnUploadSession() {
+        String bobApp = "/v2/bob/app/blobs/uploads/?mount=sha256:" + "b".repeat(64) + "&from=alice/private";
+        String token = "Bearer " + auth.token(Auth.basic("bob", "bob-password-1"), "repository:bob/app:pull,push",
+                "repository:alice/private:pull");
+        assertThat(auth.send("POST", bobApp, token, new byte[0]).statusCode()).isEqualTo(202);
+    }
+
+    @Test
     void grantIsTheIntersectionOfRequestAndPolicyNeverMore() {
         // bob reads team/*, owns bob/*, and has nothing on alice/*
         String jwt = auth.token(Auth.basic("bob", "bob-password-1"), "repository:team/app:pull,push,delete",
