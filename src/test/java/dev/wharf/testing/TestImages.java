@@ -25,9 +25,7 @@ public final class TestImages {
             return BASE;
         }
         Path busybox = Path.of("/bin/busybox");
-        if (!Files.isExecutable(busybox)) {
-            Tools.require("busybox-missing", "busybox-static");
-        }
+        Tools.requireFile(busybox, "busybox-static");
         try {
             Path rootfs = Files.createTempDirectory("wharf-rootfs-");
             Path bin = Files.createDirectories(rootfs.resolve("bin"));

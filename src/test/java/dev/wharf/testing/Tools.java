@@ -43,6 +43,13 @@ public final class Tools {
         }
     }
 
+    /** Skips (or, in CI, fails) unless {@code file} exists, e.g. a static binary a test image needs. */
+    public static void requireFile(java.nio.file.Path file, String debianPackage) {
+        if (!Files.exists(file)) {
+            unavailable(file + " is missing (Debian package " + debianPackage + ")");
+        }
+    }
+
     private static void unavailable(String why) {
         if (ci()) {
             fail("CI=true but " + why);
