@@ -12,10 +12,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
-import jakarta.servlet.ServletOutputStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,35 +116,11 @@ public class BlobEndpoints {
         }
         try (InputStream in = source.openStream(start, length)) {
             OutputStream out = response.getOutputStream();
-            byte[] buffer = new byte[COPY_BUFFER];
+            // small blobs (configs, signatures) need no megabyte of buffer
+            byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, Math.max(length, 8192))];
             int n;
             while ((n = in.read(buffer)) != -1) {
                 out.write(buffer, 0, n);
-            }
-        }
-    }
-
-    /**
-     * Streams a file region through a direct buffer: the file is read straight into it and the
-     * servlet container writes it to the socket without a copy through the heap.
-     */
-    private static void copyFile(Path file, long start, long length, ServletOutputStream out) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(COPY_BUFFER);
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long position = start;
-            long end = start + length;
-            while (position < end) {
-                buffer.clear();
-                if (end - position < buffer.capacity()) {
-                    buffer.limit((int) (end - position));
-                }
-                int n = channel.read(buffer, position);
-                if (n < 0) {
-                    throw new IOException("blob file " + file + " is shorter than recorded");
-                }
-                position += n;
-                buffer.flip();
-                out.write(buffer);
             }
         }
     }

@@ -1,7 +1,6 @@
 package dev.wharf.server.web;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -72,10 +71,5 @@ public class ErrorResponses {
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         response.setContentLength(bytes.length);
         response.getOutputStream().write(bytes);
-    }
-
-    /** True when {@code code} is one the spec defines with this status; for tests and assertions. */
-    public static boolean isSpecCode(String code) {
-        return OciErrorCode.fromName(code) != null;
     }
 }
