@@ -30,8 +30,9 @@ public final class Routes {
      * Parses a raw (not decoded) request path.
      *
      * @return the route, or null when the path is not under {@code /v2}
-     * @throws OciException {@code NAME_INVALID}, {@code DIGEST_INVALID} for a malformed part, 404
-     *         {@code MANIFEST_UNKNOWN} for a manifest reference that is neither tag nor digest, {@code BLOB_UPLOAD_UNKNOWN} for a malformed upload id, and 404
+     * @throws OciException {@code NAME_INVALID} or {@code DIGEST_INVALID} (400) for a malformed name
+     *         or digest; 404 {@code MANIFEST_UNKNOWN} for a manifest reference that is neither a tag
+     *         nor a digest; 404 {@code BLOB_UPLOAD_UNKNOWN} for a malformed upload id; 404
      *         {@code UNSUPPORTED} for a path under /v2 that is no endpoint
      */
     public static Route parse(String path) {
