@@ -1,0 +1,104 @@
+package dev.wharf.server.upload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.wharf.oci.Digest;
+import dev.wharf.testing.RegistryHttp;
+import dev.wharf.testing.RegistryServer;
+import dev.wharf.testing.TestData;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Upload sessions are written by one request at a time (the lease), and sessions nobody touches
+ * are purged with their data.
+ */
+class UploadLeaseIT {
+
+    private static RegistryServer server;
+    private static RegistryHttp http;
+
+    @BeforeAll
+    static void start() {
+        // purged after 2 s idle; the scheduled purge is kept out of the way, the test calls it
+        server = RegistryServer.start(Map.of("wharf.upload.stale-after", "2s", "wharf.upload.purge-interval", "1h"));
+        http = new RegistryHttp(server.base());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static String startUpload(String repo) {
+        HttpResponse<byte[]> r = http.post("/v2/" + repo + "/blobs/uploads/", new byte[0]);
+        RegistryHttp.check(r, 202);
+        return r.headers().firstValue("Location").orElseThrow();
+    }
+
+    @Test
+    void secondChunkWhileTheFirstStillStreamsIs416AndTheFirstCompletes() throws Exception {
+        String repo = TestData.repository("lease");
+        String location = startUpload(repo);
+        byte[] first = TestData.random(200_000);
+        URI base = server.base();
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("PATCH " + location + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\nContent-Type: application/octet-stream\r\n"
+                    + "Content-Range: 0-" + (first.length - 1) + "\r\nContent-Length: " + first.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(first, 0, 1000);
+            out.flush();
+            // give the server time to parse the head and take the lease; the body keeps it waiting
+            Thread.sleep(500);
+            HttpResponse<byte[]> rival = http.patch(location, new byte[] {1}, "Content-Type", "application/octet-stream",
+                    "Content-Range", "0-0");
+            assertThat(rival.statusCode()).isEqualTo(416);
+            assertThat(RegistryHttp.errorCode(rival)).isEqualTo("BLOB_UPLOAD_INVALID");
+            assertThat(rival.headers().firstValue("Range")).hasValue("0-0");
+
+            out.write(first, 1000, first.length - 1000);
+            out.flush();
+            InputStream in = socket.getInputStream();
+            String statusLine = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
+            assertThat(statusLine).isEqualTo("HTTP/1.1 202");
+        }
+        assertThat(http.get(location).headers().firstValue("Range")).hasValue("0-" + (first.length - 1));
+        RegistryHttp.check(http.put(location + "?digest=" + Digest.sha256(first), new byte[0]), 201);
+        assertThat(http.get("/v2/" + repo + "/blobs/" + Digest.sha256(first)).body()).isEqualTo(first);
+    }
+
+    @Test
+    void idleSessionsArePurgedWithTheirData() throws Exception {
+        String repo = TestData.repository("purge");
+        String location = startUpload(repo);
+        RegistryHttp.check(http.patch(location, TestData.random(5000), "Content-Type", "application/octet-stream"), 202);
+        String id = location.substring(location.lastIndexOf('/') + 1);
+        assertThat(server.dataDir().resolve("storage/uploads").resolve(id)).exists();
+
+        Thread.sleep(2500);
+        assertThat(server.bean(Uploads.class).purgeStale()).isGreaterThanOrEqualTo(1);
+
+        HttpResponse<byte[]> status = http.get(location);
+        assertThat(status.statusCode()).isEqualTo(404);
+        assertThat(RegistryHttp.errorCode(status)).isEqualTo("BLOB_UPLOAD_UNKNOWN");
+        assertThat(Files.exists(server.dataDir().resolve("storage/uploads").resolve(id))).isFalse();
+    }
+
+    @Test
+    void activeSessionsSurviveThePurge() {
+        String repo = TestData.repository("purge-active");
+        String location = startUpload(repo);
+        server.bean(Uploads.class).purgeStale();
+        assertThat(http.get(location).statusCode()).isEqualTo(204);
+    }
+}
