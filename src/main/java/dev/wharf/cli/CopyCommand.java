@@ -2,8 +2,6 @@ package dev.wharf.cli;
 
 import dev.wharf.client.CopyOptions;
 import dev.wharf.client.ImageReference;
-import dev.wharf.client.RegistryClient;
-import dev.wharf.client.TransferResult;
 import dev.wharf.oci.Descriptor;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,13 +44,7 @@ final class CopyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Output output = outputOptions.output(spec.commandLine().getOut(), spec.commandLine().getErr());
-        TransferResult result;
-        try (Output.Progress progress = output.progress("copied");
-             RegistryClient client = connection.client(transfer.parallel, transfer.chunkSize, progress)) {
-            result = client.copy(source, target, new CopyOptions(platform, referrers));
-        }
-        output.result("copied", result);
-        return ExitCodes.OK;
+        return transfer.run("copied", spec, outputOptions, connection,
+                client -> client.copy(source, target, new CopyOptions(platform, referrers)));
     }
 }

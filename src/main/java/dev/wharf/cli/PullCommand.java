@@ -2,8 +2,6 @@ package dev.wharf.cli;
 
 import dev.wharf.client.ImageReference;
 import dev.wharf.client.PullOptions;
-import dev.wharf.client.RegistryClient;
-import dev.wharf.client.TransferResult;
 import dev.wharf.oci.Descriptor;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -62,13 +60,7 @@ final class PullCommand implements Callable<Integer> {
                 default -> throw new IllegalArgumentException("--format must be oci or docker-archive, not " + format);
             };
         }
-        Output output = outputOptions.output(spec.commandLine().getOut(), spec.commandLine().getErr());
-        TransferResult result;
-        try (Output.Progress progress = output.progress("pulled");
-             RegistryClient client = connection.client(transfer.parallel, transfer.chunkSize, progress)) {
-            result = client.pull(source, target, new PullOptions(f, platform, name));
-        }
-        output.result("pulled", result);
-        return ExitCodes.OK;
+        PullOptions options = new PullOptions(f, platform, name);
+        return transfer.run("pulled", spec, outputOptions, connection, client -> client.pull(source, target, options));
     }
 }

@@ -2,8 +2,6 @@ package dev.wharf.cli;
 
 import dev.wharf.client.ImageReference;
 import dev.wharf.client.PushOptions;
-import dev.wharf.client.RegistryClient;
-import dev.wharf.client.TransferResult;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -58,13 +56,7 @@ final class PushCommand implements Callable<Integer> {
             case "none" -> PushOptions.Compression.NONE;
             default -> throw new IllegalArgumentException("--compression must be gzip or none, not " + compression);
         };
-        Output output = outputOptions.output(spec.commandLine().getOut(), spec.commandLine().getErr());
-        TransferResult result;
-        try (Output.Progress progress = output.progress("pushed");
-             RegistryClient client = connection.client(transfer.parallel, transfer.chunkSize, progress)) {
-            result = client.push(source, target, new PushOptions(c, gzipLevel, sourceName));
-        }
-        output.result("pushed", result);
-        return ExitCodes.OK;
+        PushOptions options = new PushOptions(c, gzipLevel, sourceName);
+        return transfer.run("pushed", spec, outputOptions, connection, client -> client.push(source, target, options));
     }
 }

@@ -1,5 +1,10 @@
 package dev.wharf.cli;
 
+import dev.wharf.client.RegistryClient;
+import dev.wharf.client.TransferResult;
+import java.util.function.Function;
+import picocli.CommandLine.Model.CommandSpec;
+
 import picocli.CommandLine.Option;
 
 /** Options of the commands that move blobs. */
@@ -12,6 +17,24 @@ final class TransferOptions {
     @Option(names = "--chunk-size", paramLabel = "SIZE", defaultValue = "64MiB", converter = ByteSizeConverter.class,
             description = "Upload blobs larger than this in chunks of this size, e.g. 16MiB (default: ${DEFAULT-VALUE}).")
     long chunkSize = 64L * 1024 * 1024;
+
+    /**
+     * Runs one transfer the way every transfer command does: progress on the command's output,
+     * a client with these options, the summary at the end.
+     *
+     * @param verb what the summary says, e.g. {@code pushed}
+     */
+    int run(String verb, CommandSpec spec, Output.Options outputOptions, ConnectionOptions connection,
+            Function<RegistryClient, TransferResult> transfer) {
+        Output output = outputOptions.output(spec.commandLine().getOut(), spec.commandLine().getErr());
+        TransferResult result;
+        try (Output.Progress progress = output.progress(verb);
+             RegistryClient client = connection.client(parallel, chunkSize, progress)) {
+            result = transfer.apply(client);
+        }
+        output.result(verb, result);
+        return ExitCodes.OK;
+    }
 
     /** Parses {@code 123}, {@code 64k}, {@code 16MiB}, {@code 1GB} (binary multiples). */
     static final class ByteSizeConverter implements picocli.CommandLine.ITypeConverter<Long> {
