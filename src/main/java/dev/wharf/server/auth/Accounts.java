@@ -46,6 +46,7 @@ public class Accounts {
     private final Memberships memberships;
     private final Namespaces namespaces;
     private final Visibilities visibilities;
+    private final NamespaceContents contents;
     private final RefreshTokens refreshTokens;
     private final PasswordEncoder passwords;
     private final AccessPolicy policy;
@@ -53,13 +54,14 @@ public class Accounts {
     private final Clock clock;
 
     Accounts(Users users, Organizations organizations, Memberships memberships, Namespaces namespaces,
-             Visibilities visibilities, RefreshTokens refreshTokens, PasswordEncoder passwords, AccessPolicy policy,
-             CredentialChecker credentials, Clock authClock) {
+             Visibilities visibilities, NamespaceContents contents, RefreshTokens refreshTokens,
+             PasswordEncoder passwords, AccessPolicy policy, CredentialChecker credentials, Clock authClock) {
         this.users = users;
         this.organizations = organizations;
         this.memberships = memberships;
         this.namespaces = namespaces;
         this.visibilities = visibilities;
+        this.contents = contents;
         this.refreshTokens = refreshTokens;
         this.passwords = passwords;
         this.policy = policy;
@@ -137,6 +139,10 @@ public class Accounts {
         return view(user);
     }
 
+    /**
+     * Deletes a user with their namespace: its repositories (see {@link NamespaceContents}), robots,
+     * the user's tokens and memberships, in one transaction.
+     */
     @Transactional
     public void deleteUser(Principal actor, String name) {
         policy.requireAdmin(actor);
@@ -144,6 +150,7 @@ public class Accounts {
         if (actor instanceof Principal.User u && u.id() == user.id()) {
             throw new OciException(OciErrorCode.DENIED, "admins cannot delete themselves");
         }
+        contents.delete(name);
         namespaces.release(name);
         credentials.forgetAll();
         policy.changed();
@@ -184,10 +191,12 @@ public class Accounts {
         return view(org);
     }
 
+    /** Deletes an organization with its repositories, robots and memberships, in one transaction. */
     @Transactional
     public void deleteOrganization(Principal actor, String name) {
         policy.requireOwner(actor, name);
         findOrganization(name);
+        contents.delete(name);
         namespaces.release(name);
         policy.changed();
         credentials.forgetAll();
