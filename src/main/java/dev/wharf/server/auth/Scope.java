@@ -24,10 +24,17 @@ public record Scope(String repositories, Set<Action> actions) {
     private static final Pattern PATTERN_GRAMMAR = Pattern.compile(
             "[a-z0-9*]+(?:(?:\\.|_|__|-+)[a-z0-9*]+)*(?:/[a-z0-9*]+(?:(?:\\.|_|__|-+)[a-z0-9*]+)*)*");
 
+    /** At most this many {@code *} or {@code **} in one pattern. */
+    public static final int MAX_WILDCARDS = 8;
+
     public Scope {
         if (repositories == null || repositories.length() > RepositoryName.MAX_LENGTH
                 || !PATTERN_GRAMMAR.matcher(repositories).matches()) {
             throw new OciException(OciErrorCode.NAME_INVALID, "invalid repository pattern: " + repositories);
+        }
+        if (wildcards(repositories) > MAX_WILDCARDS) {
+            throw new OciException(OciErrorCode.NAME_INVALID, 400,
+                    "a repository pattern may have at most " + MAX_WILDCARDS + " wildcards", null);
         }
         if (actions == null || actions.isEmpty()) {
             throw new OciException(OciErrorCode.UNSUPPORTED, 400, "a scope needs at least one action", null);
@@ -37,7 +44,20 @@ public record Scope(String repositories, Set<Action> actions) {
 
     /** True when {@code name} matches the pattern. */
     public boolean matches(RepositoryName name) {
-        return matches(repositories, 0, name.value(), 0);
+        return matches(repositories, name.value());
+    }
+
+    private static int wildcards(String pattern) {
+        int count = 0;
+        for (int i = 0; i < pattern.length(); i++) {
+            if (pattern.charAt(i) == '*') {
+                count++;
+                if (i + 1 < pattern.length() && pattern.charAt(i + 1) == '*') {
+                    i++;
+                }
+            }
+        }
+        return count;
     }
 
     /** The namespace this pattern stays within, or null when its first component has a wildcard. */
@@ -47,29 +67,60 @@ public record Scope(String repositories, Set<Action> actions) {
         return first.contains("*") ? null : first;
     }
 
-    private static boolean matches(String p, int pi, String s, int si) {
-        while (pi < p.length()) {
-            char c = p.charAt(pi);
-            if (c == '*') {
-                boolean any = pi + 1 < p.length() && p.charAt(pi + 1) == '*';
-                int next = any ? pi + 2 : pi + 1;
-                for (int k = si; k <= s.length(); k++) {
-                    if (matches(p, next, s, k)) {
-                        return true;
-                    }
-                    if (k < s.length() && !any && s.charAt(k) == '/') {
-                        return false;
-                    }
+    /**
+     * Matches {@code s} against the glob {@code p} by simulating its automaton over the set of
+     * pattern positions: O(|p|·|s|) time, no backtracking, whatever the pattern (a backtracking
+     * matcher is exponential in the number of wildcards).
+     */
+    static boolean matches(String p, String s) {
+        int n = p.length();
+        boolean[] active = new boolean[n + 1];
+        boolean[] next = new boolean[n + 1];
+        active[0] = true;
+        skipWildcards(p, active);
+        for (int si = 0; si < s.length(); si++) {
+            char c = s.charAt(si);
+            java.util.Arrays.fill(next, false);
+            boolean any = false;
+            for (int pi = 0; pi < n; pi++) {
+                if (!active[pi]) {
+                    continue;
                 }
+                char t = p.charAt(pi);
+                if (t == '*') {
+                    boolean doubleStar = pi + 1 < n && p.charAt(pi + 1) == '*';
+                    if (doubleStar || c != '/') {
+                        next[pi] = true;
+                        any = true;
+                    }
+                    if (doubleStar) {
+                        pi++; // the second '*' of "**" is not a position of its own
+                    }
+                } else if (t == c) {
+                    next[pi + 1] = true;
+                    any = true;
+                }
+            }
+            if (!any) {
                 return false;
             }
-            if (si >= s.length() || s.charAt(si) != c) {
-                return false;
-            }
-            pi++;
-            si++;
+            boolean[] swap = active;
+            active = next;
+            next = swap;
+            skipWildcards(p, active);
         }
-        return si == s.length();
+        return active[n];
+    }
+
+    /** Adds the positions reachable by letting wildcards match nothing (left to right suffices). */
+    private static void skipWildcards(String p, boolean[] active) {
+        int n = p.length();
+        for (int pi = 0; pi < n; pi++) {
+            if (active[pi] && p.charAt(pi) == '*') {
+                int after = pi + 1 < n && p.charAt(pi + 1) == '*' ? pi + 2 : pi + 1;
+                active[after] = true;
+            }
+        }
     }
 
     /** The actions {@code scopes} grant on {@code name} together. */
