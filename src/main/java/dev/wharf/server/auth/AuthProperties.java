@@ -47,7 +47,7 @@ public record AuthProperties(@DefaultValue("true") boolean enabled,
      *
      * @param window             the period failures are counted over, and how long a blocked
      *                           account or address stays blocked
-     * @param maxPerAccount      failures allowed per account name within the window
+     * @param maxPerAccount      failures allowed per account name from one client address within the window
      * @param maxPerAddress      failures allowed per client address within the window
      */
     public record Throttle(@DefaultValue("5m") Duration window,

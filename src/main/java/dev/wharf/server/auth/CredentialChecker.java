@@ -75,7 +75,7 @@ class CredentialChecker {
             log.info("failed login for account '{}' from {}", printable(username), address);
             throw new OciException(OciErrorCode.UNAUTHORIZED, "invalid user name or password");
         }
-        throttle.success(username);
+        throttle.success(username, address);
         cache.put(key, verified.get());
         return verified.get().principal();
     }

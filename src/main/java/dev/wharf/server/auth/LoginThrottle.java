@@ -11,9 +11,12 @@ import java.util.Locale;
 import org.springframework.stereotype.Component;
 
 /**
- * Counts failed logins per account name and per client address; past the limit, further attempts
- * are refused with 429 {@code TOOMANYREQUESTS} and {@code Retry-After} (without checking the
- * credentials) until the window has passed. Counts live in this replica's memory, bounded in size.
+ * Counts failed logins per (account name, client address) and per client address; past the limit,
+ * further attempts from that client are refused with 429 {@code TOOMANYREQUESTS} and
+ * {@code Retry-After} (without checking the credentials) until the window has passed. An account is
+ * never locked for everyone: the right password from another address still works, so nobody can
+ * lock out an account (an administrator's included) by guessing at it. Counts live in this
+ * replica's memory, bounded in size.
  */
 @Component
 class LoginThrottle {
@@ -35,11 +38,11 @@ class LoginThrottle {
         this.addresses = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(limits.window()).build();
     }
 
-    /** Throws 429 when {@code account} or {@code address} is blocked. */
+    /** Throws 429 when {@code account} from {@code address}, or {@code address} itself, is blocked. */
     void check(String account, String address) {
         Instant now = clock.instant();
         if (account != null) {
-            blocked(accounts.getIfPresent(key(account)), now);
+            blocked(accounts.getIfPresent(key(account, address)), now);
         }
         if (address != null) {
             blocked(addresses.getIfPresent(address), now);
@@ -47,13 +50,13 @@ class LoginThrottle {
     }
 
     void failure(String account, String address) {
-        record(accounts, key(account), limits.maxPerAccount());
+        record(accounts, key(account, address), limits.maxPerAccount());
         record(addresses, address, limits.maxPerAddress());
     }
 
-    void success(String account) {
+    void success(String account, String address) {
         if (account != null) {
-            accounts.invalidate(key(account));
+            accounts.invalidate(key(account, address));
         }
     }
 
@@ -86,11 +89,11 @@ class LoginThrottle {
         }
     }
 
-    private static String key(String account) {
+    private static String key(String account, String address) {
         if (account == null) {
             return null;
         }
         String a = account.toLowerCase(Locale.ROOT);
-        return a.length() > 300 ? a.substring(0, 300) : a;
+        return (a.length() > 300 ? a.substring(0, 300) : a) + "\n" + address;
     }
 }
