@@ -30,7 +30,8 @@ record ByteRange(long start, long end) {
      *
      * @return the range, or null when the whole blob should be sent: no header, a header with
      *         several ranges, or one that cannot be parsed (RFC 9110 lets a server ignore those)
-     * @throws Unsatisfiable when the single range lies outside the blob
+     * @throws Unsatisfiable when the single range lies outside the blob, ends before it starts, or
+     *         has a position beyond 2^63 - 1: a client asking for those gets 416, never the whole blob
      */
     static ByteRange parse(String header, long size) throws Unsatisfiable {
         if (header == null) {
@@ -49,16 +50,17 @@ record ByteRange(long start, long end) {
                 return new ByteRange(Math.max(0, size - suffix), size - 1);
             }
             long start = Long.parseLong(m.group(1));
-            long end = m.group(2).isEmpty() ? size - 1 : Math.min(Long.parseLong(m.group(2)), size - 1);
+            long last = m.group(2).isEmpty() ? Long.MAX_VALUE : Long.parseLong(m.group(2));
+            if (last < start) {
+                throw new Unsatisfiable("range ends at " + last + ", before its start " + start);
+            }
             if (start >= size) {
                 throw new Unsatisfiable("range starts at " + start + ", the blob has " + size + " bytes");
             }
-            if (end < start) {
-                return null;
-            }
-            return new ByteRange(start, end);
+            return new ByteRange(start, Math.min(last, size - 1));
         } catch (NumberFormatException e) {
-            return null;
+            // the pattern admits digits only: this is a position beyond what any blob can have
+            throw new Unsatisfiable("range position beyond 2^63 - 1");
         }
     }
 }

@@ -124,7 +124,9 @@ class BlobEndpointsIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"bytes=100-", "bytes=100-200", "bytes=5000-5001", "bytes=-0"})
+    @CsvSource({"bytes=100-", "bytes=100-200", "bytes=5000-5001", "bytes=-0", "bytes=50-0", "bytes=10-5",
+            "bytes=0-9223372036854775808", "bytes=0-99999999999999999999999", "bytes=9223372036854775808-",
+            "bytes=-9223372036854775808"})
     void unsatisfiableRangeIs416WithContentRangeOfTheSize(String range) {
         String repo = TestData.repository("blob-range");
         Digest digest = http.pushBlob(repo, TestData.random(SIZE));
@@ -159,25 +161,21 @@ class BlobEndpointsIT {
     }
 
     @Test
-    void severalRangesMayBeAnsweredWithTheWholeBlob() {
+    void severalRangesAreAnsweredWithTheWholeBlob() {
         String repo = TestData.repository("blob-range");
         byte[] content = TestData.random(SIZE);
         Digest digest = http.pushBlob(repo, content);
 
         HttpResponse<byte[]> response = http.get(blobPath(repo, digest), "Range", "bytes=0-1,5-6");
 
-        if (response.statusCode() == 206) {
-            // the other answer RFC 9110 allows: a multipart/byteranges body
-            assertThat(header(response, "Content-Type")).startsWith("multipart/byteranges");
-        } else {
-            assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.body()).isEqualTo(content);
-        }
+        // RFC 9110 also allows a multipart/byteranges 206; Wharf sends the whole blob
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(content);
     }
 
-    /** RFC 9110 section 14.2: a server MAY ignore a Range it does not understand or finds invalid. */
+    /** RFC 9110 section 14.2: a server MAY ignore a Range it does not understand. */
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {"items=0-1", "bytes=10-5", "bytes=abc", "bytes=", "bytes=-"})
+    @CsvSource(delimiter = '|', value = {"items=0-1", "bytes=abc", "bytes=", "bytes=-"})
     void rangeThatIsNotAValidByteRangeIsIgnored(String range) {
         String repo = TestData.repository("blob-range");
         byte[] content = TestData.random(SIZE);
