@@ -17,14 +17,18 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * Blobs as files under one root directory. The layout, in one place:
@@ -46,9 +50,23 @@ public final class FilesystemBlobStore implements BlobStore {
 
     public FilesystemBlobStore(Path root, RunningDigests runningDigests) throws IOException {
         Path absolute = root.toAbsolutePath().normalize();
-        this.blobs = Files.createDirectories(absolute.resolve("blobs"));
-        this.uploads = Files.createDirectories(absolute.resolve("uploads"));
+        this.blobs = privateDirectories(absolute.resolve("blobs"));
+        this.uploads = privateDirectories(absolute.resolve("uploads"));
+        if (POSIX) {
+            // a tree made by an older version was 0755: closing the root closes all of it
+            Files.setPosixFilePermissions(absolute, PRIVATE_DIRECTORY);
+        }
         this.runningDigests = runningDigests;
+    }
+
+    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    private static final Set<PosixFilePermission> PRIVATE_DIRECTORY = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
+
+    /** Stored content is readable by the server's user alone: directories 0700, files 0600. */
+    private static Path privateDirectories(Path dir) throws IOException {
+        return POSIX ? Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PRIVATE_DIRECTORY))
+                : Files.createDirectories(dir);
     }
 
     Path blobPath(Digest digest) {
@@ -112,7 +130,11 @@ public final class FilesystemBlobStore implements BlobStore {
 
     @Override
     public BlobWriter newWriter(String uploadId, DigestAlgorithm algorithm) throws IOException {
-        Files.createFile(uploadPath(uploadId));
+        if (POSIX) {
+            Files.createFile(uploadPath(uploadId), PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
+        } else {
+            Files.createFile(uploadPath(uploadId));
+        }
         return new Writer(uploadId, new UploadState(0, algorithm, null, null));
     }
 
@@ -200,7 +222,7 @@ public final class FilesystemBlobStore implements BlobStore {
             try (FileChannel c = FileChannel.open(path, StandardOpenOption.WRITE)) {
                 c.force(true);
             }
-            Path dir = Files.createDirectories(target.getParent());
+            Path dir = privateDirectories(target.getParent());
             try {
                 Files.move(path, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException e) {

@@ -13,6 +13,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,32 @@ class FilesystemBlobStoreTests extends BlobStoreContract {
         Path expected = root.resolve("blobs/sha256").resolve(digest.hex().substring(0, 2)).resolve(digest.hex());
         assertThat(expected).hasBinaryContent(content);
         assertThat(store.open(digest).localFile()).hasValue(expected);
+    }
+
+    @Test
+    void storedContentIsReadableByTheServersUserAlone() throws Exception {
+        byte[] content = TestData.random(10);
+        Digest digest = Digest.sha256(content);
+        String uploadId = UUID.randomUUID().toString();
+        BlobWriter writer = store.newWriter(uploadId, DigestAlgorithm.SHA256);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("uploads").resolve(uploadId))))
+                .isEqualTo("rw-------");
+        writer.append(new ByteArrayInputStream(content));
+        writer.commit(digest);
+
+        Path blob = root.resolve("blobs/sha256").resolve(digest.hex().substring(0, 2)).resolve(digest.hex());
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(blob))).isEqualTo("rw-------");
+        for (Path dir = blob.getParent(); dir.startsWith(root); dir = dir.getParent()) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir))).as(dir.toString())
+                    .isEqualTo("rwx------");
+        }
+    }
+
+    @Test
+    void aTreeMadeOpenByAnOlderVersionIsClosedAtStart() throws Exception {
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+        new FilesystemBlobStore(root, new RunningDigests(10));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root))).isEqualTo("rwx------");
     }
 
     @Test
