@@ -90,12 +90,12 @@ public class MachineCredentials {
     // ---- robots ------------------------------------------------------------------------------------
 
     public List<RobotView> robots(Principal actor, String namespace) {
-        policy.requireOwner(actor, namespace);
+        policy.requireOwnerToRead(actor, namespace);
         return robots.findByNamespaceOrderByName(namespace).stream().map(r -> view(r, null)).toList();
     }
 
     public RobotView robot(Principal actor, String namespace, String name) {
-        policy.requireOwner(actor, namespace);
+        policy.requireOwnerToRead(actor, namespace);
         return view(findRobot(namespace, name), null);
     }
 
@@ -122,12 +122,13 @@ public class MachineCredentials {
         return view(robots.save(robot), secret.text());
     }
 
-    /** Changes a robot's scopes or description (null leaves them). */
+    /** Changes a robot's scopes (this needs the password, as making credentials does) or description (null leaves them). */
     @Transactional
     public RobotView updateRobot(Principal actor, String namespace, String name, String description, List<Scope> scopes) {
         policy.requireOwner(actor, namespace);
         RobotAccount robot = findRobot(namespace, name);
         if (scopes != null) {
+            policy.requirePassword(actor);
             checkScopes(scopes);
             checkRobotScopes(namespace, scopes);
             robot.scopes(scopes);
