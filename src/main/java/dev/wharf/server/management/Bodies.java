@@ -83,14 +83,17 @@ final class Bodies {
         return scopes;
     }
 
-    /** The expiry from {@code expiresAt} (RFC 3339) or {@code expiresInDays}; null when neither is given. */
+    /**
+     * The expiry from {@code expiresAt} (RFC 3339) or {@code expiresInDays}; null when neither is
+     * given. Whether it is within {@code wharf.auth.max-token-lifetime} is checked where tokens are made.
+     */
     static Instant expiry(String expiresAt, Integer expiresInDays, Clock clock) {
         if (expiresAt != null && expiresInDays != null) {
             throw badRequest("give expiresAt or expiresInDays, not both");
         }
         if (expiresInDays != null) {
-            if (expiresInDays < 1 || expiresInDays > 3650) {
-                throw badRequest("expiresInDays must be between 1 and 3650");
+            if (expiresInDays < 1 || expiresInDays > 36_500) {
+                throw badRequest("expiresInDays must be between 1 and 36500 (and within wharf.auth.max-token-lifetime)");
             }
             return clock.instant().plus(Duration.ofDays(expiresInDays));
         }

@@ -94,6 +94,17 @@ class ManagementInputIT {
     }
 
     @Test
+    void byDefaultATokenLivesAtMostAYear() {
+        HttpResponse<byte[]> r = auth.api("POST", "/api/v1/users/ivan/tokens", IVAN,
+                "{\"name\":\"t\"," + SCOPES + ",\"expiresInDays\":366}");
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(RegistryHttp.json(r).get("errors").get(0).get("message").asString()).contains("365 days");
+        JsonNode token = auth.apiOk("POST", "/api/v1/users/ivan/tokens", IVAN,
+                "{\"name\":\"t\"," + SCOPES + ",\"expiresInDays\":365}");
+        auth.apiOk("DELETE", "/api/v1/users/ivan/tokens/" + token.get("id").asString(), IVAN, null);
+    }
+
+    @Test
     void printableUnicodeIsFine() {
         JsonNode token = auth.apiOk("POST", "/api/v1/users/ivan/tokens", IVAN,
                 "{\"name\":\"laptop \\ud83d\\ude80 caf\\u00e9\"," + SCOPES + ",\"expiresInDays\":1}");
