@@ -231,7 +231,7 @@ public class AccessPolicy {
     }
 
     /** As {@link #requireOwner}, for reading what the owners manage (robots): a token needs pull over the namespace. */
-    public void requireOwnerToRead(Principal principal, String namespace) {
+    void requireOwnerToRead(Principal principal, String namespace) {
         if (!owns(principal, namespace)) {
             throw denied("you do not own namespace " + namespace);
         }
@@ -255,7 +255,7 @@ public class AccessPolicy {
      * token, the token grants pull, push and delete on that repository. For changes to one
      * repository's settings (visibility).
      */
-    public void requireRepositoryOwner(Principal principal, RepositoryName repository) {
+    void requireRepositoryOwner(Principal principal, RepositoryName repository) {
         if (!owns(principal, repository.namespace())) {
             throw denied("you do not own namespace " + repository.namespace());
         }
@@ -266,7 +266,7 @@ public class AccessPolicy {
     }
 
     /** 403 unless {@link #tokenCovers} the namespace with {@code actions}. */
-    public void requireTokenCovers(Principal principal, String namespace, Set<Action> actions) {
+    void requireTokenCovers(Principal principal, String namespace, Set<Action> actions) {
         if (!tokenCovers(principal, namespace, actions)) {
             throw denied("this access token's scopes do not cover " + namespace + "/** with "
                     + String.join(", ", actions.stream().map(Action::wire).toList()));
@@ -280,7 +280,7 @@ public class AccessPolicy {
      * component has wildcards matching the namespace followed by {@code /**}, or {@code **}) and
      * that grant the actions together. Whether the token's user has the rights is asked apart.
      */
-    public boolean tokenCovers(Principal principal, String namespace, Set<Action> actions) {
+    boolean tokenCovers(Principal principal, String namespace, Set<Action> actions) {
         if (!enabled || !(principal instanceof Principal.PersonalToken t)) {
             return true;
         }
@@ -309,7 +309,7 @@ public class AccessPolicy {
      * True when the account behind the principal owns {@code namespace} (for a personal access
      * token: its user, whatever the token's scopes; see {@link #tokenCovers}).
      */
-    public boolean owns(Principal principal, String namespace) {
+    boolean owns(Principal principal, String namespace) {
         if (isAdmin(principal)) {
             return true;
         }
