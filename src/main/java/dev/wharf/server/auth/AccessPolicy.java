@@ -208,7 +208,8 @@ public class AccessPolicy {
 
     /**
      * 403 unless the principal logged in with a password (or is an admin): new credentials (access
-     * tokens, robot secrets, passwords) are never made with a token, so a token cannot widen itself.
+     * tokens, robots, robot secrets, passwords) and changes of a robot's scopes are never made with
+     * a token, so a token cannot widen itself or make anything wider than itself.
      */
     public void requirePassword(Principal principal) {
         if (!isAdmin(principal) && !(principal instanceof Principal.User)) {
@@ -216,23 +217,99 @@ public class AccessPolicy {
         }
     }
 
-    /** 403 unless the principal owns {@code namespace}: its user, an owner of its organization, or an admin. */
+    /**
+     * 403 unless the principal owns {@code namespace} (its user, an owner of its organization, or an
+     * admin) and, for a personal access token, the token's scopes cover the whole namespace with
+     * pull, push and delete (see {@link #tokenCovers}). For changes in a namespace: members, robots,
+     * deleting an organization.
+     */
     public void requireOwner(Principal principal, String namespace) {
         if (!owns(principal, namespace)) {
             throw denied("you do not own namespace " + namespace);
         }
+        requireTokenCovers(principal, namespace, Action.all());
     }
 
-    /** 403 unless the principal is a member of organization {@code organization} (any role) or an admin. */
+    /** As {@link #requireOwner}, for reading what the owners manage (robots): a token needs pull over the namespace. */
+    void requireOwnerToRead(Principal principal, String namespace) {
+        if (!owns(principal, namespace)) {
+            throw denied("you do not own namespace " + namespace);
+        }
+        requireTokenCovers(principal, namespace, EnumSet.of(Action.PULL));
+    }
+
+    /**
+     * 403 unless the principal is a member of organization {@code organization} (any role) or an
+     * admin, and a personal access token's scopes cover the organization's namespace with pull.
+     */
     public void requireMember(Principal principal, String organization) {
         Principal.User u = apiUser(principal);
         if (!isAdmin(principal) && (u == null || role(u, organization).isEmpty())) {
             throw denied("you are not a member of " + organization);
         }
+        requireTokenCovers(principal, organization, EnumSet.of(Action.PULL));
     }
 
-    /** True when the principal owns {@code namespace}. */
-    public boolean owns(Principal principal, String namespace) {
+    /**
+     * 403 unless the principal owns the namespace of {@code repository} and, for a personal access
+     * token, the token grants pull, push and delete on that repository. For changes to one
+     * repository's settings (visibility).
+     */
+    void requireRepositoryOwner(Principal principal, RepositoryName repository) {
+        if (!owns(principal, repository.namespace())) {
+            throw denied("you do not own namespace " + repository.namespace());
+        }
+        if (principal instanceof Principal.PersonalToken t
+                && !Scope.actionsFor(t.scopes(), repository).containsAll(Action.all())) {
+            throw denied("this access token's scopes do not grant pull, push and delete on " + repository);
+        }
+    }
+
+    /** 403 unless {@link #tokenCovers} the namespace with {@code actions}. */
+    void requireTokenCovers(Principal principal, String namespace, Set<Action> actions) {
+        if (!tokenCovers(principal, namespace, actions)) {
+            throw denied("this access token's scopes do not cover " + namespace + "/** with "
+                    + String.join(", ", actions.stream().map(Action::wire).toList()));
+        }
+    }
+
+    /**
+     * Whether the principal's own limits allow {@code actions} over every repository of
+     * {@code namespace}. Always true but for personal access tokens, which need scopes whose
+     * patterns cover the whole namespace ({@code <namespace>/**}, or a pattern whose first
+     * component has wildcards matching the namespace followed by {@code /**}, or {@code **}) and
+     * that grant the actions together. Whether the token's user has the rights is asked apart.
+     */
+    boolean tokenCovers(Principal principal, String namespace, Set<Action> actions) {
+        if (!enabled || !(principal instanceof Principal.PersonalToken t)) {
+            return true;
+        }
+        Set<Action> granted = Action.none();
+        for (Scope s : t.scopes()) {
+            if (coversNamespace(s.repositories(), namespace)) {
+                granted.addAll(s.actions());
+            }
+        }
+        return granted.containsAll(actions);
+    }
+
+    private static boolean coversNamespace(String pattern, String namespace) {
+        if (pattern.equals("**")) {
+            return true;
+        }
+        if (!pattern.endsWith("/**") || !RepositoryName.isValid(namespace)) {
+            return false;
+        }
+        String head = pattern.substring(0, pattern.length() - 3);
+        return head.equals(namespace)
+                || head.indexOf('/') < 0 && new Scope(head, EnumSet.of(Action.PULL)).matches(RepositoryName.of(namespace));
+    }
+
+    /**
+     * True when the account behind the principal owns {@code namespace} (for a personal access
+     * token: its user, whatever the token's scopes; see {@link #tokenCovers}).
+     */
+    boolean owns(Principal principal, String namespace) {
         if (isAdmin(principal)) {
             return true;
         }

@@ -16,6 +16,8 @@ interface AccessTokens extends JpaRepository<AccessToken, Long> {
 
     List<AccessToken> findByUserIdOrderByCreatedAt(long userId);
 
+    long countByUserId(long userId);
+
     /** Records a use, at most once a minute per token. */
     @Transactional
     @Modifying(clearAutomatically = true, flushAutomatically = true)

@@ -6,6 +6,7 @@ import dev.wharf.oci.RepositoryName;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.springframework.security.crypto.password.PasswordEncoder;
@@ -163,7 +164,9 @@ public class Accounts {
             return organizations.findAllOrdered().stream().map(Accounts::view).toList();
         }
         Principal.User u = policy.apiUser(actor);
-        return organizations.findByMember(u.id()).stream().map(Accounts::view).toList();
+        return organizations.findByMember(u.id()).stream()
+                .filter(o -> policy.tokenCovers(actor, o.name(), EnumSet.of(Action.PULL)))
+                .map(Accounts::view).toList();
     }
 
     public OrganizationView organization(Principal actor, String name) {
@@ -179,6 +182,8 @@ public class Accounts {
             throw AccessPolicy.denied("only users create organizations");
         }
         checkName(name);
+        // the organization gives its creator everything in it: a token may make only what it covers
+        policy.requireTokenCovers(actor, name, Action.all());
         if (!namespaces.claim(name, Namespaces.Kind.ORGANIZATION)) {
             throw taken(name);
         }
@@ -255,7 +260,7 @@ public class Accounts {
 
     public RepositoryView repository(Principal actor, String name) {
         RepositoryName repository = RepositoryName.of(name);
-        if (!policy.owns(actor, repository.namespace()) && !policy.allowed(actor, repository).contains(Action.PULL)) {
+        if (!policy.allowed(actor, repository).contains(Action.PULL)) {
             throw AccessPolicy.denied("you may not see " + name);
         }
         return new RepositoryView(name, visibilities.isPublic(name) ? "public" : "private");
@@ -264,7 +269,7 @@ public class Accounts {
     /** Makes a repository public or private; it need not exist yet. */
     public RepositoryView setVisibility(Principal actor, String name, String visibility) {
         RepositoryName repository = RepositoryName.of(name);
-        policy.requireOwner(actor, repository.namespace());
+        policy.requireRepositoryOwner(actor, repository);
         if (!"public".equals(visibility) && !"private".equals(visibility)) {
             throw new OciException(OciErrorCode.UNSUPPORTED, 400, "visibility must be public or private", null);
         }

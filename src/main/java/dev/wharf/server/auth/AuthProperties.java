@@ -22,6 +22,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                             upload still finishes that upload (PATCH, PUT, GET of that session only)
  * @param credentialCacheTtl   how long a successful Basic verification (bcrypt is slow) is reused on
  *                             one replica; revocations reach other replicas within this time
+ * @param maxTokenLifetime     the longest a personal access token or robot secret may live; one
+ *                             asked for without an expiry gets this one; {@code 0} allows
+ *                             credentials that never expire (at most 36500 days)
+ * @param maxTokensPerUser     how many personal access tokens one user may hold
+ * @param maxRobotsPerNamespace how many robot accounts one namespace may hold
  * @param adminUsername        the account created at first start
  * @param adminPassword        its password; empty to generate one, printed once to the log and
  *                             written to {@code <wharf.data-dir>/admin-password} (owner-only)
@@ -37,9 +42,22 @@ public record AuthProperties(@DefaultValue("true") boolean enabled,
                              @DefaultValue("30s") Duration clockSkew,
                              @DefaultValue("1h") Duration uploadGrace,
                              @DefaultValue("10s") Duration credentialCacheTtl,
+                             @DefaultValue("365d") Duration maxTokenLifetime,
+                             @DefaultValue("100") int maxTokensPerUser,
+                             @DefaultValue("100") int maxRobotsPerNamespace,
                              @DefaultValue("admin") String adminUsername,
                              String adminPassword,
                              @DefaultValue Throttle throttle) {
+
+    public AuthProperties {
+        if (maxTokenLifetime.isNegative() || maxTokenLifetime.compareTo(Duration.ofDays(36_500)) > 0) {
+            throw new IllegalArgumentException("wharf.auth.max-token-lifetime must be between 0 and 36500d");
+        }
+        if (maxTokensPerUser < 1 || maxRobotsPerNamespace < 1) {
+            throw new IllegalArgumentException(
+                    "wharf.auth.max-tokens-per-user and wharf.auth.max-robots-per-namespace must be at least 1");
+        }
+    }
 
     /**
      * Failed-login throttling. Counts live in each replica's memory: with N replicas an attacker

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.springframework.stereotype.Service;
@@ -34,16 +35,21 @@ public class MachineCredentials {
     private final AccessTokens tokens;
     private final Robots robots;
     private final RefreshTokens refreshTokens;
+    private final Namespaces namespaces;
     private final AccessPolicy policy;
     private final CredentialChecker credentials;
+    private final AuthProperties properties;
     private final Clock clock;
 
     MachineCredentials(Users users, AccessTokens tokens, Robots robots, RefreshTokens refreshTokens,
-                       AccessPolicy policy, CredentialChecker credentials, Clock authClock) {
+                       Namespaces namespaces, AccessPolicy policy, CredentialChecker credentials,
+                       AuthProperties properties, Clock authClock) {
         this.users = users;
         this.tokens = tokens;
         this.robots = robots;
         this.refreshTokens = refreshTokens;
+        this.namespaces = namespaces;
+        this.properties = properties;
         this.policy = policy;
         this.credentials = credentials;
         this.clock = authClock;
@@ -57,9 +63,10 @@ public class MachineCredentials {
     }
 
     /**
-     * Makes a token for {@code user}.
+     * Makes a token for {@code user}: 400 when it would outlive {@code wharf.auth.max-token-lifetime},
+     * 403 when the user holds {@code wharf.auth.max-tokens-per-user} already.
      *
-     * @param expiresAt when it stops working; null for never (not recommended)
+     * @param expiresAt when it stops working; null for the longest lifetime allowed (never with no cap)
      * @param api       whether it may also call the management API as its user
      */
     @Transactional
@@ -70,10 +77,15 @@ public class MachineCredentials {
         UserAccount owner = findUser(user);
         checkLabel(name);
         checkScopes(scopes);
-        checkExpiry(expiresAt);
+        Instant expiry = expiry(expiresAt);
+        namespaces.lock(owner.name());
+        if (tokens.countByUserId(owner.id()) >= properties.maxTokensPerUser()) {
+            throw AccessPolicy.denied(user + " holds " + properties.maxTokensPerUser() + " access tokens, the most "
+                    + "allowed (wharf.auth.max-tokens-per-user); delete one first");
+        }
         Secrets.Issued secret = Secrets.issue(Secrets.PAT);
         AccessToken token = tokens.save(new AccessToken(secret.publicId(), owner.id(), name, scopes, api, secret.hash(),
-                expiresAt, clock.instant()));
+                expiry, clock.instant()));
         return view(token, secret.text());
     }
 
@@ -90,16 +102,20 @@ public class MachineCredentials {
     // ---- robots ------------------------------------------------------------------------------------
 
     public List<RobotView> robots(Principal actor, String namespace) {
-        policy.requireOwner(actor, namespace);
+        policy.requireOwnerToRead(actor, namespace);
         return robots.findByNamespaceOrderByName(namespace).stream().map(r -> view(r, null)).toList();
     }
 
     public RobotView robot(Principal actor, String namespace, String name) {
-        policy.requireOwner(actor, namespace);
+        policy.requireOwnerToRead(actor, namespace);
         return view(findRobot(namespace, name), null);
     }
 
-    /** Makes a robot of {@code namespace}; its scopes must stay within that namespace. */
+    /**
+     * Makes a robot of {@code namespace}; its scopes must stay within that namespace. Its secret
+     * expires as {@link #createToken} says; 403 when the namespace holds
+     * {@code wharf.auth.max-robots-per-namespace} robots already.
+     */
     @Transactional
     public RobotView createRobot(Principal actor, String namespace, String name, String description,
                                  List<Scope> scopes, Instant secretExpiresAt) {
@@ -111,23 +127,29 @@ public class MachineCredentials {
         Accounts.checkName(name);
         checkScopes(scopes);
         checkRobotScopes(namespace, scopes);
-        checkExpiry(secretExpiresAt);
+        Instant expiry = expiry(secretExpiresAt);
+        namespaces.lock(namespace);
         if (robots.findByNamespaceAndName(namespace, name).isPresent()) {
             throw Accounts.taken(namespace + Principal.Robot.SEPARATOR + name);
+        }
+        if (robots.countByNamespace(namespace) >= properties.maxRobotsPerNamespace()) {
+            throw AccessPolicy.denied(namespace + " holds " + properties.maxRobotsPerNamespace() + " robots, the most "
+                    + "allowed (wharf.auth.max-robots-per-namespace); delete one first");
         }
         Instant now = clock.instant();
         RobotAccount robot = new RobotAccount(namespace, name, description, scopes, now);
         Secrets.Issued secret = Secrets.issue(Secrets.ROBOT);
-        robot.secret(secret.publicId(), secret.hash(), secretExpiresAt, now);
+        robot.secret(secret.publicId(), secret.hash(), expiry, now);
         return view(robots.save(robot), secret.text());
     }
 
-    /** Changes a robot's scopes or description (null leaves them). */
+    /** Changes a robot's scopes (this needs the password, as making credentials does) or description (null leaves them). */
     @Transactional
     public RobotView updateRobot(Principal actor, String namespace, String name, String description, List<Scope> scopes) {
         policy.requireOwner(actor, namespace);
         RobotAccount robot = findRobot(namespace, name);
         if (scopes != null) {
+            policy.requirePassword(actor);
             checkScopes(scopes);
             checkRobotScopes(namespace, scopes);
             robot.scopes(scopes);
@@ -144,10 +166,10 @@ public class MachineCredentials {
     public RobotView rotateRobotSecret(Principal actor, String namespace, String name, Instant secretExpiresAt) {
         policy.requireOwner(actor, namespace);
         policy.requirePassword(actor);
-        checkExpiry(secretExpiresAt);
+        Instant expiry = expiry(secretExpiresAt);
         RobotAccount robot = findRobot(namespace, name);
         Secrets.Issued secret = Secrets.issue(Secrets.ROBOT);
-        robot.secret(secret.publicId(), secret.hash(), secretExpiresAt, clock.instant());
+        robot.secret(secret.publicId(), secret.hash(), expiry, clock.instant());
         refreshTokens.deleteForRobot(robot.id());
         RobotAccount saved = robots.save(robot);
         credentials.forgetAll();
@@ -193,10 +215,26 @@ public class MachineCredentials {
         }
     }
 
-    private void checkExpiry(Instant expiresAt) {
-        if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
+    /** The expiry to store for one asked for (null: none asked), within {@code wharf.auth.max-token-lifetime}. */
+    private Instant expiry(Instant requested) {
+        Instant now = clock.instant();
+        if (requested != null && !requested.isAfter(now)) {
             throw new OciException(OciErrorCode.UNSUPPORTED, 400, "the expiry must be in the future", null);
         }
+        Duration max = properties.maxTokenLifetime();
+        if (max.isZero()) {
+            return requested;
+        }
+        Instant latest = now.plus(max);
+        if (requested == null) {
+            return latest;
+        }
+        if (requested.isAfter(latest)) {
+            throw new OciException(OciErrorCode.UNSUPPORTED, 400, "tokens and robot secrets live at most "
+                    + (max.toSeconds() % 86_400 == 0 ? max.toDays() + " days" : max.toString())
+                    + " (wharf.auth.max-token-lifetime): expire them by " + latest, null);
+        }
+        return requested;
     }
 
     private static TokenView view(AccessToken t, String secret) {

@@ -36,6 +36,15 @@ class Namespaces {
                 .map(k -> k.equals("user") ? Kind.USER : Kind.ORGANIZATION);
     }
 
+    /**
+     * Locks the row of {@code name} until the caller's transaction ends, so that checks of what the
+     * namespace holds (how many robots, how many tokens its user has) and the insert that follows
+     * are not raced by a concurrent request. Does nothing when there is no such namespace.
+     */
+    void lock(String name) {
+        jdbc.sql("SELECT name FROM namespaces WHERE name = :name FOR UPDATE").param("name", name).query(String.class).list();
+    }
+
     /** Releases {@code name}; its user or organization row goes with it (ON DELETE CASCADE). */
     void release(String name) {
         jdbc.sql("DELETE FROM namespaces WHERE name = :name").param("name", name).update();

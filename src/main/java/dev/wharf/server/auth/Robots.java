@@ -18,6 +18,8 @@ interface Robots extends JpaRepository<RobotAccount, Long> {
 
     List<RobotAccount> findByNamespaceOrderByName(String namespace);
 
+    long countByNamespace(String namespace);
+
     /** Records a use, at most once a minute per robot (no write on every request). */
     @Transactional
     @Modifying(clearAutomatically = true, flushAutomatically = true)

@@ -20,7 +20,38 @@ final class Bodies {
     record ScopeBody(String repositories, List<String> actions) {
     }
 
+    /** The longest robot description accepted. */
+    static final int MAX_DESCRIPTION = 500;
+    /** The longest token name accepted. */
+    static final int MAX_LABEL = 100;
+    /** The latest expiry accepted: PostgreSQL and RFC 3339 both stop being simple after year 9999. */
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
+
     private Bodies() {
+    }
+
+    /**
+     * A free-text field (a token's name, a robot's description): null stays null; otherwise at most
+     * {@code max} characters, none of them a control character (C0, DEL, C1, line and paragraph
+     * separators) or half of a surrogate pair. Such characters cannot be stored (U+0000) or
+     * would forge lines where the text is shown or logged.
+     */
+    static String text(String field, String value, int max) {
+        if (value == null) {
+            return null;
+        }
+        if (value.length() > max) {
+            throw badRequest(field + " has at most " + max + " characters");
+        }
+        for (int i = 0; i < value.length(); ) {
+            int c = value.codePointAt(i);
+            if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029 || Character.getType(c) == Character.SURROGATE) {
+                throw badRequest(field + " must not contain control characters or half surrogate pairs (found U+"
+                        + String.format("%04X", c) + " at position " + i + ")");
+            }
+            i += Character.charCount(c);
+        }
+        return value;
     }
 
     static <T> T required(T body) {
@@ -52,23 +83,31 @@ final class Bodies {
         return scopes;
     }
 
-    /** The expiry from {@code expiresAt} (RFC 3339) or {@code expiresInDays}; null when neither is given. */
+    /**
+     * The expiry from {@code expiresAt} (RFC 3339) or {@code expiresInDays}; null when neither is
+     * given. Whether it is within {@code wharf.auth.max-token-lifetime} is checked where tokens are made.
+     */
     static Instant expiry(String expiresAt, Integer expiresInDays, Clock clock) {
         if (expiresAt != null && expiresInDays != null) {
             throw badRequest("give expiresAt or expiresInDays, not both");
         }
         if (expiresInDays != null) {
-            if (expiresInDays < 1 || expiresInDays > 3650) {
-                throw badRequest("expiresInDays must be between 1 and 3650");
+            if (expiresInDays < 1 || expiresInDays > 36_500) {
+                throw badRequest("expiresInDays must be between 1 and 36500 (and within wharf.auth.max-token-lifetime)");
             }
             return clock.instant().plus(Duration.ofDays(expiresInDays));
         }
         if (expiresAt != null) {
+            Instant instant;
             try {
-                return Instant.parse(expiresAt);
+                instant = Instant.parse(expiresAt);
             } catch (DateTimeParseException e) {
                 throw badRequest("expiresAt must be an RFC 3339 time such as 2030-01-31T00:00:00Z");
             }
+            if (instant.isAfter(LATEST)) {
+                throw badRequest("expiresAt must be before the year 10000");
+            }
+            return instant;
         }
         return null;
     }

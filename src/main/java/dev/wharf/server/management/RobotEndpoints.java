@@ -49,7 +49,8 @@ class RobotEndpoints {
                                                         @RequestBody(required = false) NewRobot body) {
         Bodies.required(body);
         return ResponseEntity.status(HttpStatus.CREATED).body(credentials.createRobot(access.current(), namespace,
-                body.name(), body.description(), Bodies.scopes(body.scopes()),
+                body.name(), Bodies.text("description", body.description(), Bodies.MAX_DESCRIPTION),
+                Bodies.scopes(body.scopes()),
                 Bodies.expiry(body.expiresAt(), body.expiresInDays(), clock)));
     }
 
@@ -62,8 +63,8 @@ class RobotEndpoints {
     MachineCredentials.RobotView update(@PathVariable String namespace, @PathVariable String name,
                                         @RequestBody(required = false) RobotChange body) {
         Bodies.required(body);
-        return credentials.updateRobot(access.current(), namespace, name, body.description(),
-                Bodies.scopes(body.scopes()));
+        return credentials.updateRobot(access.current(), namespace, name,
+                Bodies.text("description", body.description(), Bodies.MAX_DESCRIPTION), Bodies.scopes(body.scopes()));
     }
 
     @PostMapping("/{name}/secret")

@@ -86,7 +86,7 @@ class UserEndpoints {
                                                             @RequestBody(required = false) NewToken body) {
         Bodies.required(body);
         return ResponseEntity.status(HttpStatus.CREATED).body(credentials.createToken(access.current(), name,
-                body.name(), Bodies.scopes(body.scopes()), Bodies.expiry(body.expiresAt(), body.expiresInDays(), clock),
+                Bodies.text("name", body.name(), Bodies.MAX_LABEL), Bodies.scopes(body.scopes()), Bodies.expiry(body.expiresAt(), body.expiresInDays(), clock),
                 Boolean.TRUE.equals(body.api())));
     }
 

@@ -50,7 +50,9 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
  *
  * <p>Namespace {@code acme} is an organization: {@code owner} owns it, {@code maintainer} and
  * {@code reader} have those roles, {@code other} is not a member. Robot {@code acme+ci} may pull
- * and push {@code acme/app*}; robot {@code acme+elsewhere} only {@code acme/other-*}. The
+ * and push {@code acme/app*}; robot {@code acme+elsewhere} only {@code acme/other-*}. The owner
+ * has two personal access tokens with API access: one may pull {@code acme/app} only, the other
+ * may do everything in {@code acme/**} (what a token may manage follows its scopes). The
  * broken tokens carry full access to {@code acme/app} and differ from a good token in one way only.
  */
 class AccessMatrixIT {
@@ -61,6 +63,7 @@ class AccessMatrixIT {
     enum Who {
         ANONYMOUS(Set.of()), READER(EnumSet.of(Action.PULL)), MAINTAINER(Action.all()), OWNER(Action.all()),
         OTHER_USER(Set.of()), ROBOT_IN_PATTERN(EnumSet.of(Action.PULL, Action.PUSH)), ROBOT_OUT_OF_PATTERN(Set.of()),
+        OWNER_TOKEN_ONE_REPO_PULL(EnumSet.of(Action.PULL)), OWNER_TOKEN_WHOLE_NAMESPACE(Action.all()),
         EXPIRED_TOKEN(Set.of()), BAD_SIGNATURE(Set.of()), OTHER_SERVICE(Set.of());
 
         final Set<Action> allowed;
@@ -79,6 +82,11 @@ class AccessMatrixIT {
 
         boolean robot() {
             return this == ROBOT_IN_PATTERN || this == ROBOT_OUT_OF_PATTERN;
+        }
+
+        /** The owner's personal access tokens with {@code "api": true}. */
+        boolean personalToken() {
+            return this == OWNER_TOKEN_ONE_REPO_PULL || this == OWNER_TOKEN_WHOLE_NAMESPACE;
         }
     }
 
@@ -102,6 +110,7 @@ class AccessMatrixIT {
     private static byte[] manifest;
     private static Digest blob;
     private static final Map<String, String> robotSecrets = new HashMap<>();
+    private static final Map<Who, String> personalTokens = new HashMap<>();
     private static final Map<Who, String> badTokens = new HashMap<>();
     private static final Map<String, String> tokenCache = new HashMap<>();
     private static final AtomicInteger counter = new AtomicInteger();
@@ -121,6 +130,10 @@ class AccessMatrixIT {
                 "[{\"repositories\":\"acme/app*\",\"actions\":[\"pull\",\"push\"]}]", null));
         robotSecrets.put("acme+elsewhere", auth.createRobot("acme", "elsewhere",
                 "[{\"repositories\":\"acme/other-*\",\"actions\":[\"pull\",\"push\",\"delete\"]}]", null));
+        personalTokens.put(Who.OWNER_TOKEN_ONE_REPO_PULL, auth.createPat("owner", PASSWORD,
+                "[{\"repositories\":\"" + REPO + "\",\"actions\":[\"pull\"]}]", "\"api\":true"));
+        personalTokens.put(Who.OWNER_TOKEN_WHOLE_NAMESPACE, auth.createPat("owner", PASSWORD,
+                "[{\"repositories\":\"acme/**\",\"actions\":[\"pull\",\"push\",\"delete\"]}]", "\"api\":true"));
         manifest = auth.pushImage(REPO, "v1", Auth.adminBasic());
         blob = auth.pushBlob(REPO, TestData.random(300), Auth.adminBasic());
         craftBadTokens();
@@ -244,6 +257,7 @@ class AccessMatrixIT {
             case OTHER_USER -> Auth.basic("other", PASSWORD);
             case ROBOT_IN_PATTERN -> Auth.basic("acme+ci", robotSecrets.get("acme+ci"));
             case ROBOT_OUT_OF_PATTERN -> Auth.basic("acme+elsewhere", robotSecrets.get("acme+elsewhere"));
+            case OWNER_TOKEN_ONE_REPO_PULL, OWNER_TOKEN_WHOLE_NAMESPACE -> Auth.basic("owner", personalTokens.get(who));
             default -> null;
         };
     }
@@ -292,11 +306,11 @@ class AccessMatrixIT {
         }
     }
 
-    /** The principals that have Basic credentials: users and robots. */
+    /** The principals that have Basic credentials: users, robots and personal access tokens. */
     static Stream<Arguments> v2BasicMatrix() {
         return v2Matrix().filter(a -> {
             Who who = (Who) a.get()[1];
-            return who.user() || who.robot();
+            return who.user() || who.robot() || who.personalToken();
         });
     }
 
@@ -344,12 +358,20 @@ class AccessMatrixIT {
 
     private static final Set<Who> USERS = EnumSet.of(Who.READER, Who.MAINTAINER, Who.OWNER, Who.OTHER_USER);
     private static final Set<Who> MEMBERS = EnumSet.of(Who.READER, Who.MAINTAINER, Who.OWNER);
+    /** Users and the owner's tokens: calls on the account itself, or filtered by what the caller may see. */
+    private static final Set<Who> USERS_AND_TOKENS = EnumSet.of(Who.READER, Who.MAINTAINER, Who.OWNER, Who.OTHER_USER,
+            Who.OWNER_TOKEN_ONE_REPO_PULL, Who.OWNER_TOKEN_WHOLE_NAMESPACE);
+    /** Namespace-wide reading: members, and a token whose scopes cover {@code acme/**} with pull. */
+    private static final Set<Who> MEMBERS_AND_WIDE_TOKEN = EnumSet.of(Who.READER, Who.MAINTAINER, Who.OWNER,
+            Who.OWNER_TOKEN_WHOLE_NAMESPACE);
+    /** Owners, and an owner's token covering {@code acme/**} with every action, except where a password is needed. */
+    private static final Set<Who> OWNER_AND_WIDE_TOKEN = EnumSet.of(Who.OWNER, Who.OWNER_TOKEN_WHOLE_NAMESPACE);
 
     static List<ApiRoute> apiRoutes() {
         String user = "{\"name\":\"n%d\",\"password\":\"long-enough-1\"}";
         String scopes = "[{\"repositories\":\"acme/app\",\"actions\":[\"pull\"]}]";
         return List.of(
-                new ApiRoute("GET /api/v1/user", "GET", "/api/v1/user", null, 200, USERS),
+                new ApiRoute("GET /api/v1/user", "GET", "/api/v1/user", null, 200, USERS_AND_TOKENS),
                 new ApiRoute("GET /api/v1/users", "GET", "/api/v1/users", null, 200, Set.of()),
                 new ApiRoute("POST /api/v1/users", "POST", "/api/v1/users", user, 201, Set.of()),
                 new ApiRoute("GET /api/v1/users/{name}", "GET", "/api/v1/users/maintainer", null, 200,
@@ -363,31 +385,33 @@ class AccessMatrixIT {
                         "{\"name\":\"t\",\"scopes\":" + scopes + "}", 201, EnumSet.of(Who.MAINTAINER)),
                 new ApiRoute("DELETE /api/v1/users/{name}/tokens/{id}", "DELETE", "/api/v1/users/maintainer/tokens/none",
                         null, 404, EnumSet.of(Who.MAINTAINER)),
-                new ApiRoute("GET /api/v1/orgs", "GET", "/api/v1/orgs", null, 200, USERS),
+                new ApiRoute("GET /api/v1/orgs", "GET", "/api/v1/orgs", null, 200, USERS_AND_TOKENS),
                 new ApiRoute("POST /api/v1/orgs", "POST", "/api/v1/orgs", "{\"name\":\"org%d\"}", 201, USERS),
-                new ApiRoute("GET /api/v1/orgs/{org}", "GET", "/api/v1/orgs/acme", null, 200, MEMBERS),
+                new ApiRoute("GET /api/v1/orgs/{org}", "GET", "/api/v1/orgs/acme", null, 200, MEMBERS_AND_WIDE_TOKEN),
                 new ApiRoute("DELETE /api/v1/orgs/{org}", "DELETE", "/api/v1/orgs/nothing", null, 404, Set.of()),
-                new ApiRoute("GET /api/v1/orgs/{org}/members", "GET", "/api/v1/orgs/acme/members", null, 200, MEMBERS),
+                new ApiRoute("GET /api/v1/orgs/{org}/members", "GET", "/api/v1/orgs/acme/members", null, 200,
+                        MEMBERS_AND_WIDE_TOKEN),
                 new ApiRoute("PUT /api/v1/orgs/{org}/members/{user}", "PUT", "/api/v1/orgs/acme/members/extra",
-                        "{\"role\":\"reader\"}", 200, EnumSet.of(Who.OWNER)),
+                        "{\"role\":\"reader\"}", 200, OWNER_AND_WIDE_TOKEN),
                 new ApiRoute("DELETE /api/v1/orgs/{org}/members/{user}", "DELETE", "/api/v1/orgs/acme/members/nobody",
-                        null, 404, EnumSet.of(Who.OWNER)),
+                        null, 404, OWNER_AND_WIDE_TOKEN),
                 new ApiRoute("GET /api/v1/namespaces/{namespace}/robots", "GET", "/api/v1/namespaces/acme/robots", null,
-                        200, EnumSet.of(Who.OWNER)),
+                        200, OWNER_AND_WIDE_TOKEN),
                 new ApiRoute("POST /api/v1/namespaces/{namespace}/robots", "POST", "/api/v1/namespaces/acme/robots",
                         "{\"name\":\"r%d\",\"scopes\":" + scopes + "}", 201, EnumSet.of(Who.OWNER)),
                 new ApiRoute("GET /api/v1/namespaces/{namespace}/robots/{name}", "GET",
-                        "/api/v1/namespaces/acme/robots/ci", null, 200, EnumSet.of(Who.OWNER)),
+                        "/api/v1/namespaces/acme/robots/ci", null, 200, OWNER_AND_WIDE_TOKEN),
                 new ApiRoute("PATCH /api/v1/namespaces/{namespace}/robots/{name}", "PATCH",
-                        "/api/v1/namespaces/acme/robots/elsewhere", "{\"description\":\"d\"}", 200, EnumSet.of(Who.OWNER)),
+                        "/api/v1/namespaces/acme/robots/elsewhere", "{\"description\":\"d\"}", 200, OWNER_AND_WIDE_TOKEN),
                 new ApiRoute("DELETE /api/v1/namespaces/{namespace}/robots/{name}", "DELETE",
-                        "/api/v1/namespaces/acme/robots/none", null, 404, EnumSet.of(Who.OWNER)),
+                        "/api/v1/namespaces/acme/robots/none", null, 404, OWNER_AND_WIDE_TOKEN),
                 new ApiRoute("POST /api/v1/namespaces/{namespace}/robots/{name}/secret", "POST",
                         "/api/v1/namespaces/acme/robots/none/secret", null, 404, EnumSet.of(Who.OWNER)),
                 new ApiRoute("GET /api/v1/repositories/{*name}", "GET", "/api/v1/repositories/" + REPO, null, 200,
-                        MEMBERS),
+                        EnumSet.of(Who.READER, Who.MAINTAINER, Who.OWNER, Who.OWNER_TOKEN_ONE_REPO_PULL,
+                                Who.OWNER_TOKEN_WHOLE_NAMESPACE)),
                 new ApiRoute("PATCH /api/v1/repositories/{*name}", "PATCH", "/api/v1/repositories/" + REPO,
-                        "{\"visibility\":\"private\"}", 200, EnumSet.of(Who.OWNER)),
+                        "{\"visibility\":\"private\"}", 200, OWNER_AND_WIDE_TOKEN),
                 new ApiRoute("GET /api/v1/keys", "GET", "/api/v1/keys", null, 200, Set.of()),
                 new ApiRoute("POST /api/v1/keys", "POST", "/api/v1/keys", null, 201, Set.of()));
     }
@@ -405,7 +429,7 @@ class AccessMatrixIT {
     @ParameterizedTest(name = "{0} as {1}")
     @MethodSource("apiMatrix")
     void managementRoute(ApiRoute route, Who who) {
-        String authorization = who.user() || who.robot() ? credentials(who)
+        String authorization = who.user() || who.robot() || who.personalToken() ? credentials(who)
                 : who.badToken() ? Auth.bearer(badTokens.get(who)) : null;
         String body = route.body() == null ? null : route.body().replace("%d", Integer.toString(counter.incrementAndGet()));
         HttpResponse<byte[]> r = authorization == null
