@@ -5,6 +5,7 @@ import dev.wharf.oci.Digest;
 import dev.wharf.oci.ManifestPayload;
 import dev.wharf.oci.RepositoryName;
 import dev.wharf.oci.Tag;
+import java.io.ByteArrayInputStream;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.core.support.SqlBinaryValue;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -102,7 +104,8 @@ public class Manifests {
                 .param("repository", repositoryId)
                 .param("digest", manifest.digest().toString())
                 .param("mediaType", manifest.mediaType())
-                .param("content", manifest.bytes())
+                // as a stream of known length: the driver sends it as is (setBytes would copy the array)
+                .param("content", new SqlBinaryValue(new ByteArrayInputStream(manifest.bytes()), manifest.bytes().length))
                 .param("artifactType", manifest.effectiveArtifactType())
                 .param("subject", subject == null ? null : subject.digest().toString())
                 .param("annotations", manifest.annotations().isEmpty() ? null : json.writeValueAsString(manifest.annotations()))
