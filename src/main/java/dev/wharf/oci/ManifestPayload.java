@@ -34,10 +34,15 @@ public final class ManifestPayload {
     private final Descriptor subject;
     private final String artifactType;
     private final Map<String, String> annotations;
+    private final Span annotationsSpan;
+
+    /** A range of {@link #bytes()}. */
+    public record Span(int offset, int length) {
+    }
 
     private ManifestPayload(byte[] bytes, Digest digest, String mediaType, Descriptor config,
                             List<Descriptor> layers, List<Descriptor> manifests, Descriptor subject,
-                            String artifactType, Map<String, String> annotations) {
+                            String artifactType, Map<String, String> annotations, Span annotationsSpan) {
         this.bytes = bytes;
         this.digest = digest;
         this.mediaType = mediaType;
@@ -47,6 +52,7 @@ public final class ManifestPayload {
         this.subject = subject;
         this.artifactType = artifactType;
         this.annotations = annotations;
+        this.annotationsSpan = annotationsSpan;
     }
 
     /**
@@ -99,7 +105,17 @@ public final class ManifestPayload {
             manifests = fields.manifests();
         }
         return new ManifestPayload(bytes, Digest.of(algorithm, bytes), mediaType, config, layers, manifests,
-                fields.subject(), fields.artifactType(), fields.annotations());
+                fields.subject(), fields.artifactType(), fields.annotations(),
+                span(bytes, fields.annotations(), fields.annotationsStart(), fields.annotationsEnd()));
+    }
+
+    /** The span of a non-empty annotations object, when the parser's offsets point at its braces. */
+    private static Span span(byte[] bytes, Map<String, String> annotations, long start, long end) {
+        if (annotations.isEmpty() || start < 0 || end <= start || end > bytes.length
+                || bytes[(int) start] != '{' || bytes[(int) end - 1] != '}') {
+            return null;
+        }
+        return new Span((int) start, (int) (end - start));
     }
 
     /** True when {@code value} is an RFC 6838 type/subtype, as image-spec requires of media types. */
@@ -191,6 +207,16 @@ public final class ManifestPayload {
 
     public Map<String, String> annotations() {
         return annotations;
+    }
+
+    /**
+     * Where the manifest's own {@code annotations} object lies in {@link #bytes()}: that range is a
+     * well-formed JSON object of strings (validated UTF-8, no duplicate keys) holding exactly
+     * {@link #annotations()}, so it can be stored without serialising the map again. Null when there
+     * are no annotations (or the range is unknown).
+     */
+    public Span annotationsSpan() {
+        return annotationsSpan;
     }
 
     public Descriptor descriptor() {

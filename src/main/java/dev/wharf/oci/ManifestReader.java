@@ -41,6 +41,8 @@ final class ManifestReader {
 
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            // CANONICALIZE_PROPERTY_NAMES stays on: it selects the byte-based parser, whose offsets
+            // are byte offsets; names built to collide end in a StreamConstraintsException (a 400)
             // backstops only: the counts above are checked first, in our own words
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNestingDepth(MAX_DEPTH + 1)
@@ -51,7 +53,8 @@ final class ManifestReader {
     /** What a manifest says, before the shape rules; absent fields are null (lists: null too). */
     record Fields(String mediaType, Long schemaVersion, boolean hasConfig, Descriptor config,
                   boolean hasLayers, List<Descriptor> layers, boolean hasManifests, List<Descriptor> manifests,
-                  boolean hasSubject, Descriptor subject, String artifactType, Map<String, String> annotations) {
+                  boolean hasSubject, Descriptor subject, String artifactType, Map<String, String> annotations,
+                  long annotationsStart, long annotationsEnd) {
     }
 
     private final JsonParser parser;
@@ -149,6 +152,8 @@ final class ManifestReader {
         Descriptor subject = null;
         String artifactType = null;
         Map<String, String> annotations = Map.of();
+        long annotationsStart = -1;
+        long annotationsEnd = -1;
         while (next() == JsonToken.PROPERTY_NAME) {
             String name = parser.currentName();
             next();
@@ -177,12 +182,16 @@ final class ManifestReader {
                     subject = descriptor("subject");
                 }
                 case "artifactType" -> artifactType = mediaType("manifest.artifactType");
-                case "annotations" -> annotations = annotations("manifest");
+                case "annotations" -> {
+                    annotationsStart = parser.currentTokenLocation().getByteOffset();
+                    annotations = annotations("manifest");
+                    annotationsEnd = parser.currentTokenLocation().getByteOffset() + 1;
+                }
                 default -> skipValue();
             }
         }
         return new Fields(mediaType, schemaVersion, hasConfig, config, hasLayers, layers, hasManifests, manifests,
-                hasSubject, subject, artifactType, annotations);
+                hasSubject, subject, artifactType, annotations, annotationsStart, annotationsEnd);
     }
 
     /** The current value as a long when it is an integer that fits one; else null. */

@@ -236,4 +236,47 @@ class ManifestPayloadTests {
         System.out.printf("parsing a 4 MiB manifest of 1M tokens allocated %d bytes%n", allocated);
         assertThat(allocated).as("bytes allocated parsing a 4 MiB manifest of [],[],...").isLessThan(1024 * 1024);
     }
+
+    @Test
+    void annotationsSpanIsTheAnnotationsObjectInTheBytesEvenAfterAByteOrderMark() {
+        String annotations = "{ \"a\" : \"\\u00e9\u00e9\" }";
+        byte[] plain = image(",\"annotations\":" + annotations);
+        byte[] bom = json("\ufeff" + new String(plain, StandardCharsets.UTF_8));
+        for (byte[] bytes : new byte[][] {plain, bom}) {
+            ManifestPayload m = ManifestPayload.parse(bytes, MediaTypes.OCI_MANIFEST);
+            ManifestPayload.Span span = m.annotationsSpan();
+            assertThat(new String(bytes, span.offset(), span.length(), StandardCharsets.UTF_8)).isEqualTo(annotations);
+            assertThat(m.annotations()).containsExactly(java.util.Map.entry("a", "\u00e9\u00e9"));
+        }
+        assertThat(ManifestPayload.parse(image(",\"annotations\":{}"), MediaTypes.OCI_MANIFEST).annotationsSpan()).isNull();
+        assertThat(ManifestPayload.parse(image(""), MediaTypes.OCI_MANIFEST).annotationsSpan()).isNull();
+    }
+
+    @Test
+    void twentyThousandDistinctUnknownKeysAreSkipped() {
+        StringBuilder keys = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) {
+            keys.append(",\"k").append(i).append("\":0");
+        }
+        assertThat(ManifestPayload.parse(image(keys.toString()), MediaTypes.OCI_MANIFEST).layers()).isEmpty();
+    }
+
+    @Test
+    void annotationHeavyManifestAllocatesAFewTimesItsSize() {
+        StringBuilder a = new StringBuilder();
+        for (int i = 0; i < 50_000; i++) {
+            a.append(i == 0 ? "" : ",").append("\"a").append(i).append("\":\"").append("x".repeat(71)).append('"');
+        }
+        byte[] bytes = image(",\"annotations\":{" + a + "}");
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        ManifestPayload.parse(bytes, MediaTypes.OCI_MANIFEST);
+        long before = threads.getCurrentThreadAllocatedBytes();
+
+        ManifestPayload.parse(bytes, MediaTypes.OCI_MANIFEST);
+
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        System.out.printf("parsing a %d-byte manifest of 50000 annotations allocated %d bytes%n", bytes.length, allocated);
+        assertThat(allocated).isLessThan(5L * bytes.length);
+    }
 }

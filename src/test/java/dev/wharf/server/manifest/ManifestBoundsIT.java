@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.wharf.oci.Digest;
 import dev.wharf.oci.MediaTypes;
 import dev.wharf.testing.Golden;
+import dev.wharf.testing.RawHttp;
 import dev.wharf.testing.RegistryHttp;
 import dev.wharf.testing.RegistryServer;
 import dev.wharf.testing.TestData;
@@ -13,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -206,6 +208,59 @@ class ManifestBoundsIT {
         assertInvalid(repo, http.putManifest(repo, "v1", MediaTypes.OCI_MANIFEST, body), "more than 1000000 JSON tokens");
     }
 
+    // ---- annotations are stored from the manifest's own bytes ----------------------------------
+
+    static Stream<Arguments> annotationObjects() {
+        return Stream.of(
+                Arguments.of("plain", "", "{\"org.example.note\":\"hello\"}", "hello"),
+                Arguments.of("escapes and NUL", "", "{ \"org.example.note\" : \"a\\\"b\\\\c\\u0000d\\n\" , \"x\":\"\\u00e9\"}",
+                        "a\"b\\c\u0000d\n"),
+                Arguments.of("non-ASCII", "", "{\"org.example.note\":\"\u65e5\u672c \ud83d\udc33\"}", "\u65e5\u672c \ud83d\udc33"),
+                Arguments.of("after a byte order mark", "\ufeff", "{\"org.example.note\":\"bom\"}", "bom"),
+                Arguments.of("multi-line", "", "{\n  \"org.example.note\": \"lines\"\n}", "lines"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("annotationObjects")
+    void manifestAnnotationsReachTheReferrersListAsSent(String what, String prefix, String annotations, String note) {
+        String repo = repoWithConfig();
+        byte[] subject = utf8(manifest(""));
+        RegistryHttp.check(http.putManifest(repo, "subject", MediaTypes.OCI_MANIFEST, subject), 201);
+        byte[] referrer = utf8(prefix + manifest(",\"subject\":"
+                + RegistryHttp.descriptor(MediaTypes.OCI_MANIFEST, Digest.sha256(subject), subject.length)
+                + ",\"annotations\":" + annotations));
+
+        HttpResponse<byte[]> put = http.putManifest(repo, "referrer", MediaTypes.OCI_MANIFEST, referrer);
+        if (!prefix.isEmpty() && put.statusCode() == 400) {
+            Golden.assertError(put, 400, "manifest-invalid"); // a BOM may be refused; then there is nothing to list
+            return;
+        }
+        RegistryHttp.check(put, 201);
+
+        HttpResponse<byte[]> referrers = http.get("/v2/" + repo + "/referrers/" + Digest.sha256(subject));
+        RegistryHttp.check(referrers, 200);
+        tools.jackson.databind.JsonNode entry = RegistryHttp.json(referrers).path("manifests").get(0);
+        assertThat(entry.path("digest").asString()).isEqualTo(Digest.sha256(referrer).toString());
+        assertThat(entry.path("annotations").path("org.example.note").asString()).isEqualTo(note);
+        assertThat(http.get(manifests(repo, "referrer")).body()).isEqualTo(referrer);
+    }
+
+    // ---- the body ---------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(RawHttp.Ending.class)
+    void manifestBodyShorterThanItsContentLengthIsRefusedAndNotStored(RawHttp.Ending ending) {
+        String repo = repoWithConfig();
+        byte[] body = utf8(manifest(""));
+
+        OptionalInt status = RawHttp.truncated(RegistryServer.shared().base(), "PUT", manifests(repo, "v1"),
+                body.length + 100L, body, ending, "Content-Type", MediaTypes.OCI_MANIFEST);
+
+        status.ifPresent(s -> assertThat(s).as("status answered to a truncated manifest").isBetween(400, 499));
+        assertThat(http.get(manifests(repo, "v1")).statusCode()).isEqualTo(404);
+        assertThat(http.get(manifests(repo, Digest.sha256(body))).statusCode()).isEqualTo(404);
+    }
+
     // ---- memory -----------------------------------------------------------------------------
 
     /**
@@ -236,6 +291,33 @@ class ManifestBoundsIT {
             }
         }
         return total;
+    }
+
+    /** A valid manifest of about 4 MiB with the most annotations allowed, of 80-byte values. */
+    private static byte[] annotated(int nonce) {
+        StringBuilder annotations = new StringBuilder();
+        for (int i = 0; i < 50_000; i++) {
+            annotations.append(i == 0 ? "" : ",").append("\"a").append(i).append("\":\"").append(nonce)
+                    .append("x".repeat(70)).append('"');
+        }
+        return utf8(manifest(",\"annotations\":{" + annotations + "}"));
+    }
+
+    @Test
+    void eightParallelManifestsWithTheMostAnnotationsAllowed() throws Exception {
+        String repo = repoWithConfig();
+        List<byte[]> bodies = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            bodies.add(annotated(i));
+        }
+        RegistryHttp.check(http.putManifest(repo, "warm", MediaTypes.OCI_MANIFEST, utf8(manifest(""))), 201);
+
+        long cost = pushInParallel(repo, bodies, 201);
+
+        System.out.printf("8 parallel %.1f MiB manifests of 50000 annotations: request threads allocated %.1f MiB%n",
+                mib(bodies.get(0).length), mib(cost));
+        // the annotations must be held as strings; the map and the request add a few times the body
+        assertThat(cost).as("bytes allocated by the request threads").isLessThan(8L * 7 * bodies.get(0).length);
     }
 
     /** Pushes {@code bodies} in parallel and returns the bytes the server's request threads allocated meanwhile. */
