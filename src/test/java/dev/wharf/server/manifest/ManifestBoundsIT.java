@@ -261,6 +261,21 @@ class ManifestBoundsIT {
         assertThat(http.get(manifests(repo, Digest.sha256(body))).statusCode()).isEqualTo(404);
     }
 
+    @Test
+    void manifestWithoutContentLengthIsStoredByteExact() {
+        String repo = repoWithConfig();
+        // over the first 16 KiB buffer, so the body grows and is trimmed once
+        byte[] body = utf8(manifest(",\"annotations\":{\"pad\":\"" + "p".repeat(100_000) + "\"}"));
+
+        HttpResponse<byte[]> put = http.send(http.request(manifests(repo, "chunked"))
+                .header("Content-Type", MediaTypes.OCI_MANIFEST)
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)))
+                .build());
+
+        RegistryHttp.check(put, 201);
+        assertThat(http.get(manifests(repo, "chunked")).body()).isEqualTo(body);
+    }
+
     // ---- memory -----------------------------------------------------------------------------
 
     /**
