@@ -2,14 +2,9 @@ package dev.wharf.oci;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.StreamReadFeature;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A manifest as the exact bytes a client sent, with what Wharf needs to know of it parsed out:
@@ -17,6 +12,9 @@ import tools.jackson.databind.json.JsonMapper;
  * The bytes are never re-serialised: the digest is always over {@link #bytes()}.
  *
  * <p>Supported: OCI image manifest, OCI image index, Docker v2 schema 2 manifest and manifest list.
+ * Parsing is bounded ({@link ManifestReader}): nesting up to {@value ManifestReader#MAX_DEPTH} levels,
+ * {@value ManifestReader#MAX_TOKENS} tokens, {@value ManifestReader#MAX_DESCRIPTORS} descriptors,
+ * {@value ManifestReader#MAX_ANNOTATIONS} annotations; unknown fields are skipped, never kept.
  */
 public final class ManifestPayload {
 
@@ -27,10 +25,6 @@ public final class ManifestPayload {
     private static final java.util.regex.Pattern MEDIA_TYPE = java.util.regex.Pattern.compile(
             "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
 
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
-
     private final byte[] bytes;
     private final Digest digest;
     private final String mediaType;
@@ -40,10 +34,15 @@ public final class ManifestPayload {
     private final Descriptor subject;
     private final String artifactType;
     private final Map<String, String> annotations;
+    private final Span annotationsSpan;
+
+    /** A range of {@link #bytes()}. */
+    public record Span(int offset, int length) {
+    }
 
     private ManifestPayload(byte[] bytes, Digest digest, String mediaType, Descriptor config,
                             List<Descriptor> layers, List<Descriptor> manifests, Descriptor subject,
-                            String artifactType, Map<String, String> annotations) {
+                            String artifactType, Map<String, String> annotations, Span annotationsSpan) {
         this.bytes = bytes;
         this.digest = digest;
         this.mediaType = mediaType;
@@ -53,6 +52,7 @@ public final class ManifestPayload {
         this.subject = subject;
         this.artifactType = artifactType;
         this.annotations = annotations;
+        this.annotationsSpan = annotationsSpan;
     }
 
     /**
@@ -75,46 +75,52 @@ public final class ManifestPayload {
      *                     supported type, or when the {@code mediaType} field contradicts the content type
      */
     public static ManifestPayload parse(byte[] bytes, String contentType, DigestAlgorithm algorithm) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(bytes);
-        } catch (JacksonException e) {
-            throw invalid("manifest is not valid JSON: " + e.getOriginalMessage());
-        }
-        if (root == null || !root.isObject()) {
-            throw invalid("manifest must be a JSON object");
-        }
-        String declared = MediaTypes.essence(contentType);
-        String field = optionalText(root, "mediaType", "manifest");
-        String mediaType = resolveMediaType(declared, field);
-        JsonNode schemaVersion = root.get("schemaVersion");
-        if (schemaVersion == null || !schemaVersion.isIntegralNumber() || schemaVersion.asInt() != 2) {
+        ManifestReader.Fields fields = ManifestReader.read(bytes);
+        String mediaType = resolveMediaType(MediaTypes.essence(contentType), fields.mediaType());
+        if (fields.schemaVersion() == null || fields.schemaVersion() != 2) {
             throw invalid("schemaVersion must be 2");
         }
         Descriptor config = null;
         List<Descriptor> layers = List.of();
         List<Descriptor> manifests = List.of();
         if (MediaTypes.IMAGE_MANIFESTS.contains(mediaType)) {
-            JsonNode configNode = root.get("config");
-            if (configNode == null) {
+            if (!fields.hasConfig()) {
                 throw invalid("an image manifest needs a config descriptor");
             }
-            config = descriptor(configNode, "config");
-            layers = descriptors(root, "layers", true);
-            if (root.has("manifests")) {
+            if (!fields.hasLayers()) {
+                throw invalid("missing layers array");
+            }
+            if (fields.hasManifests()) {
                 throw invalid("an image manifest cannot list manifests");
             }
+            config = fields.config();
+            layers = fields.layers();
         } else {
-            manifests = descriptors(root, "manifests", true);
-            if (root.has("layers") || root.has("config")) {
+            if (!fields.hasManifests()) {
+                throw invalid("missing manifests array");
+            }
+            if (fields.hasLayers() || fields.hasConfig()) {
                 throw invalid("an index cannot have a config or layers");
             }
+            manifests = fields.manifests();
         }
-        Descriptor subject = root.has("subject") ? descriptor(root.get("subject"), "subject") : null;
-        String artifactType = mediaType(root, "artifactType", "manifest");
-        Map<String, String> annotations = annotations(root.get("annotations"), "manifest");
         return new ManifestPayload(bytes, Digest.of(algorithm, bytes), mediaType, config, layers, manifests,
-                subject, artifactType, annotations);
+                fields.subject(), fields.artifactType(), fields.annotations(),
+                span(bytes, fields.annotations(), fields.annotationsStart(), fields.annotationsEnd()));
+    }
+
+    /** The span of a non-empty annotations object, when the parser's offsets point at its braces. */
+    private static Span span(byte[] bytes, Map<String, String> annotations, long start, long end) {
+        if (annotations.isEmpty() || start < 0 || end <= start || end > bytes.length
+                || bytes[(int) start] != '{' || bytes[(int) end - 1] != '}') {
+            return null;
+        }
+        return new Span((int) start, (int) (end - start));
+    }
+
+    /** True when {@code value} is an RFC 6838 type/subtype, as image-spec requires of media types. */
+    static boolean isMediaType(String value) {
+        return MEDIA_TYPE.matcher(value).matches();
     }
 
     private static String resolveMediaType(String declared, String field) {
@@ -134,115 +140,6 @@ public final class ManifestPayload {
             throw invalid("unsupported manifest media type: " + field);
         }
         return field;
-    }
-
-    private static List<Descriptor> descriptors(JsonNode root, String field, boolean required) {
-        JsonNode node = root.get(field);
-        if (node == null) {
-            if (required) {
-                throw invalid("missing " + field + " array");
-            }
-            return List.of();
-        }
-        if (!node.isArray()) {
-            throw invalid(field + " must be an array");
-        }
-        List<Descriptor> out = new ArrayList<>(node.size());
-        for (int i = 0; i < node.size(); i++) {
-            out.add(descriptor(node.get(i), field + "[" + i + "]"));
-        }
-        return List.copyOf(out);
-    }
-
-    private static Descriptor descriptor(JsonNode node, String where) {
-        if (node == null || !node.isObject()) {
-            throw invalid(where + " must be a descriptor object");
-        }
-        String mediaType = mediaType(node, "mediaType", where);
-        if (mediaType == null) {
-            throw invalid(where + " needs a mediaType");
-        }
-        String digestText = optionalText(node, "digest", where);
-        if (digestText == null) {
-            throw invalid(where + " needs a digest");
-        }
-        Digest digest;
-        try {
-            digest = Digest.parse(digestText);
-        } catch (OciException e) {
-            throw invalid(where + ": " + e.getMessage());
-        }
-        JsonNode size = node.get("size");
-        if (size == null || !size.isIntegralNumber() || size.asLong() < 0) {
-            throw invalid(where + " needs a non-negative integer size");
-        }
-        List<String> urls = new ArrayList<>();
-        JsonNode urlsNode = node.get("urls");
-        if (urlsNode != null) {
-            if (!urlsNode.isArray()) {
-                throw invalid(where + ".urls must be an array");
-            }
-            urlsNode.forEach(u -> {
-                if (!u.isString()) {
-                    throw invalid(where + ".urls must hold strings");
-                }
-                urls.add(u.asString());
-            });
-        }
-        Descriptor.Platform platform = null;
-        JsonNode p = node.get("platform");
-        if (p != null) {
-            if (!p.isObject()) {
-                throw invalid(where + ".platform must be an object");
-            }
-            String os = optionalText(p, "os", where + ".platform");
-            String arch = optionalText(p, "architecture", where + ".platform");
-            if (os != null && arch != null) {
-                platform = new Descriptor.Platform(os, arch, optionalText(p, "variant", where + ".platform"));
-            }
-        }
-        return new Descriptor(mediaType, digest, size.asLong(), mediaType(node, "artifactType", where),
-                annotations(node.get("annotations"), where), platform, urls);
-    }
-
-    private static Map<String, String> annotations(JsonNode node, String where) {
-        if (node == null || node.isNull()) {
-            return Map.of();
-        }
-        if (!node.isObject()) {
-            throw invalid(where + " annotations must be an object of strings");
-        }
-        Map<String, String> out = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonNode> e : node.properties()) {
-            if (!e.getValue().isString()) {
-                throw invalid(where + " annotation " + e.getKey() + " must be a string");
-            }
-            out.put(e.getKey(), e.getValue().asString());
-        }
-        return java.util.Collections.unmodifiableMap(out);
-    }
-
-    /** An optional field holding a media type; empty counts as absent. */
-    private static String mediaType(JsonNode node, String field, String where) {
-        String value = optionalText(node, field, where);
-        if (value == null || value.isEmpty()) {
-            return null;
-        }
-        if (!MEDIA_TYPE.matcher(value).matches()) {
-            throw invalid(where + "." + field + " is not a media type (RFC 6838 type/subtype)");
-        }
-        return value;
-    }
-
-    private static String optionalText(JsonNode node, String field, String where) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isString()) {
-            throw invalid(where + "." + field + " must be a string");
-        }
-        return value.asString();
     }
 
     private static OciException invalid(String message) {
@@ -310,6 +207,16 @@ public final class ManifestPayload {
 
     public Map<String, String> annotations() {
         return annotations;
+    }
+
+    /**
+     * Where the manifest's own {@code annotations} object lies in {@link #bytes()}: that range is a
+     * well-formed JSON object of strings (validated UTF-8, no duplicate keys) holding exactly
+     * {@link #annotations()}, so it can be stored without serialising the map again. Null when there
+     * are no annotations (or the range is unknown).
+     */
+    public Span annotationsSpan() {
+        return annotationsSpan;
     }
 
     public Descriptor descriptor() {

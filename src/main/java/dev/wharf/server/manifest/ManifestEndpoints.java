@@ -10,8 +10,9 @@ import dev.wharf.server.catalog.Repositories;
 import dev.wharf.server.route.Routes;
 import dev.wharf.server.tag.Tags;
 import dev.wharf.server.web.QueryParams;
+import dev.wharf.server.web.RequestBodies;
+import dev.wharf.server.web.RequestBodyException;
 import jakarta.servlet.http.HttpServletRequest;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -133,24 +134,16 @@ public class ManifestEndpoints {
         return out;
     }
 
-    /** Reads the manifest body, refusing more than the size limit (413) before reading it all. */
+    /**
+     * Reads the manifest body into an array of exactly its size, refusing more than the size limit
+     * (413) before reading it all.
+     */
     private byte[] readBody(HttpServletRequest request) throws IOException {
-        long declared = request.getContentLengthLong();
-        if (declared > maxSize) {
-            throw tooLarge(declared);
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) declared : 4096);
-        byte[] buffer = new byte[16 * 1024];
         try (InputStream in = request.getInputStream()) {
-            int n;
-            while ((n = in.read(buffer)) != -1) {
-                if (out.size() + n > maxSize) {
-                    throw tooLarge(out.size() + n);
-                }
-                out.write(buffer, 0, n);
-            }
+            return RequestBodies.readAll(in, request.getContentLengthLong(), maxSize, this::tooLarge);
+        } catch (RequestBodyException e) {
+            throw new OciException(OciErrorCode.MANIFEST_INVALID, e.getMessage());
         }
-        return out.toByteArray();
     }
 
     private OciException tooLarge(long size) {

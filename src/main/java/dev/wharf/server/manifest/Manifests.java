@@ -5,6 +5,7 @@ import dev.wharf.oci.Digest;
 import dev.wharf.oci.ManifestPayload;
 import dev.wharf.oci.RepositoryName;
 import dev.wharf.oci.Tag;
+import java.io.ByteArrayInputStream;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.core.support.SqlBinaryValue;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -94,18 +96,28 @@ public class Manifests {
      */
     public long insert(long repositoryId, ManifestPayload manifest) {
         Descriptor subject = manifest.subject();
+        ManifestPayload.Span span = manifest.annotationsSpan();
+        // the annotations column is cut out of the stored bytes by PostgreSQL when the parser knows
+        // where they lie: no second serialisation of a (possibly 4 MiB) map in the JVM
         Optional<Long> created = jdbc.sql("""
                         INSERT INTO manifests (repository_id, digest, media_type, content, artifact_type, subject_digest, annotations)
-                        VALUES (:repository, :digest, :mediaType, :content, :artifactType, :subject, CAST(:annotations AS json))
+                        SELECT :repository, :digest, :mediaType, v.content, :artifactType, :subject,
+                               COALESCE(CAST(:annotations AS json), CAST(convert_from(substring(v.content
+                                   FROM CAST(:annotationsFrom AS int) FOR CAST(:annotationsLength AS int)), 'UTF8') AS json))
+                        FROM (SELECT CAST(:content AS bytea) AS content) AS v
                         ON CONFLICT (repository_id, digest) DO NOTHING
                         RETURNING id""")
                 .param("repository", repositoryId)
                 .param("digest", manifest.digest().toString())
                 .param("mediaType", manifest.mediaType())
-                .param("content", manifest.bytes())
+                // as a stream of known length: the driver sends it as is (setBytes would copy the array)
+                .param("content", new SqlBinaryValue(new ByteArrayInputStream(manifest.bytes()), manifest.bytes().length))
                 .param("artifactType", manifest.effectiveArtifactType())
                 .param("subject", subject == null ? null : subject.digest().toString())
-                .param("annotations", manifest.annotations().isEmpty() ? null : json.writeValueAsString(manifest.annotations()))
+                .param("annotations", manifest.annotations().isEmpty() || span != null ? null
+                        : json.writeValueAsString(manifest.annotations()))
+                .param("annotationsFrom", span == null ? null : span.offset() + 1)
+                .param("annotationsLength", span == null ? null : span.length())
                 .query(Long.class)
                 .optional();
         if (created.isEmpty()) {

@@ -2,6 +2,8 @@ package dev.wharf.server.web;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
+import java.util.function.LongFunction;
 
 /** Wraps request bodies so that what the client sent can be checked while it streams. */
 public final class RequestBodies {
@@ -16,6 +18,53 @@ public final class RequestBodies {
      */
     public static InputStream exactly(InputStream body, long expected) {
         return new Checked(body, expected);
+    }
+
+    /**
+     * Reads a whole small body (a manifest) into an array of exactly its length. With an announced
+     * length ({@code declared >= 0}) the array is allocated once at that size and filled in place;
+     * without one, a buffer grows up to {@code limit + 1} bytes and is trimmed once.
+     *
+     * @param tooLarge builds the error thrown, before reading, when {@code declared} exceeds
+     *                 {@code limit}, or as soon as more than {@code limit} bytes have arrived
+     * @throws RequestBodyException when the body ends before, or goes on after, the announced length
+     * @throws IOException          when reading fails (e.g. the client went away)
+     */
+    public static byte[] readAll(InputStream body, long declared, int limit, LongFunction<? extends RuntimeException> tooLarge)
+            throws IOException {
+        if (declared > limit) {
+            throw tooLarge.apply(declared);
+        }
+        if (declared >= 0) {
+            byte[] out = new byte[(int) declared];
+            int n = body.readNBytes(out, 0, out.length);
+            if (n < out.length) {
+                throw new RequestBodyException("request body ended after " + n + " of " + declared + " bytes");
+            }
+            if (body.read() != -1) {
+                throw new RequestBodyException("request body is longer than the " + declared + " bytes announced");
+            }
+            return out;
+        }
+        byte[] buffer = new byte[Math.min(16 * 1024, limit + 1)];
+        int size = 0;
+        while (true) {
+            if (size == buffer.length) {
+                if (size > limit) {
+                    throw tooLarge.apply(size);
+                }
+                buffer = Arrays.copyOf(buffer, (int) Math.min(2L * buffer.length, limit + 1L));
+            }
+            int n = body.read(buffer, size, buffer.length - size);
+            if (n < 0) {
+                break;
+            }
+            size += n;
+        }
+        if (size > limit) {
+            throw tooLarge.apply(size);
+        }
+        return size == buffer.length ? buffer : Arrays.copyOf(buffer, size);
     }
 
     private static final class Checked extends InputStream {

@@ -394,6 +394,18 @@ class BadInputIT {
                 bad("manifest with an unknown Content-Type and no mediaType",
                         r -> http.put(url("/v2/" + r + "/manifests/x"), "{\"schemaVersion\":2}".getBytes(),
                                 "Content-Type", "text/plain"), 400),
+                bad("manifest with schemaVersion beyond an int",
+                        r -> http.put(url("/v2/" + r + "/manifests/x"), new String(manifestBody(), StandardCharsets.UTF_8)
+                                .replace("\"schemaVersion\":2", "\"schemaVersion\":4294967298").getBytes(StandardCharsets.UTF_8),
+                                "Content-Type", MediaTypes.OCI_MANIFEST), 400),
+                bad("manifest with a 30-digit size",
+                        r -> http.put(url("/v2/" + r + "/manifests/x"), new String(manifestBody(), StandardCharsets.UTF_8)
+                                .replaceFirst("\"size\":\\d+", "\"size\":123456789012345678901234567890")
+                                .getBytes(StandardCharsets.UTF_8), "Content-Type", MediaTypes.OCI_MANIFEST), 400),
+                bad("manifest nested 2000 deep",
+                        r -> http.put(url("/v2/" + r + "/manifests/x"), ("{\"schemaVersion\":2,\"x\":" + "[".repeat(2000)
+                                + "]".repeat(2000) + "}").getBytes(StandardCharsets.UTF_8),
+                                "Content-Type", MediaTypes.OCI_MANIFEST), 400),
                 bad("manifest with a garbage Content-Type",
                         r -> http.put(url("/v2/" + r + "/manifests/x"), manifestBody(), "Content-Type", ";;;/"), 201, 400),
                 bad("garbage Accept", r -> http.get(url("/v2/" + r + "/manifests/latest"), "Accept", ";;,,;q=x"), 200, 404),
