@@ -1,8 +1,16 @@
 package dev.wharf.server.web;
 
+import org.apache.catalina.Host;
+import org.apache.catalina.Valve;
+import org.apache.catalina.core.StandardHost;
+import org.apache.catalina.valves.ErrorReportValve;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 
 /**
  * Connector settings for a blob server, measured on the benchmark machine (docs/PERFORMANCE.md):
@@ -24,5 +32,26 @@ class TomcatTuning {
             connector.setProperty("socket.appWriteBufSize", Integer.toString(256 * 1024));
             connector.setProperty("socket.directBuffer", "true");
         };
+    }
+
+    /**
+     * Replaces Tomcat's HTML error report (which Boot installs on the host) by
+     * {@link JsonErrorReportValve}. Ordered last so that it runs after Boot's own customizer.
+     */
+    @Bean
+    @Order(Ordered.LOWEST_PRECEDENCE)
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> jsonErrorReport() {
+        return factory -> factory.addContextCustomizers(context -> {
+            Host host = (Host) context.getParent();
+            for (Valve valve : host.getPipeline().getValves()) {
+                if (valve instanceof ErrorReportValve && !(valve instanceof JsonErrorReportValve)) {
+                    host.getPipeline().removeValve(valve);
+                }
+            }
+            if (host instanceof StandardHost standard) {
+                standard.setErrorReportValveClass(JsonErrorReportValve.class.getName());
+            }
+            host.getPipeline().addValve(new JsonErrorReportValve());
+        });
     }
 }
