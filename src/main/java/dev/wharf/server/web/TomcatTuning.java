@@ -4,6 +4,9 @@ import org.apache.catalina.Host;
 import org.apache.catalina.Valve;
 import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.valves.ErrorReportValve;
+import java.time.Duration;
+import org.apache.coyote.http11.AbstractHttp11Protocol;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.tomcat.TomcatConnectorCustomizer;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -11,6 +14,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Connector settings for a blob server, measured on the benchmark machine (docs/PERFORMANCE.md):
@@ -53,5 +57,31 @@ class TomcatTuning {
             }
             host.getPipeline().addValve(new JsonErrorReportValve());
         });
+    }
+
+    /**
+     * Request bodies must arrive at {@code wharf.http.min-body-rate} per second (averaged over
+     * {@code wharf.http.body-rate-window} of waiting) and a read that receives nothing for that
+     * window fails; an unread body is not swallowed beyond {@code server.tomcat.max-swallow-size}
+     * or beyond what has arrived (see {@link BodyGuardValve}).
+     */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> slowBodyGuard(
+            @Value("${wharf.http.min-body-rate:4KB}") DataSize minRate,
+            @Value("${wharf.http.body-rate-window:10s}") Duration window,
+            @Value("${server.tomcat.max-swallow-size:2MB}") DataSize maxSwallow) {
+        if (window.isNegative() || window.isZero()) {
+            throw new IllegalArgumentException("wharf.http.body-rate-window must be positive");
+        }
+        return factory -> {
+            factory.addContextCustomizers(context -> context.getPipeline().addValve(
+                    new BodyGuardValve(minRate.toBytes(), window, Math.max(0, maxSwallow.toBytes()))));
+            factory.addConnectorCustomizers(connector -> {
+                if (connector.getProtocolHandler() instanceof AbstractHttp11Protocol<?> http) {
+                    http.setDisableUploadTimeout(false);
+                    http.setConnectionUploadTimeout((int) Math.min(Integer.MAX_VALUE, window.toMillis()));
+                }
+            });
+        };
     }
 }
