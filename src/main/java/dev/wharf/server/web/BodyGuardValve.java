@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  *       sends it. Instead, what has already arrived is discarded without waiting, up to
  *       {@code maxSwallow} bytes; if the body is then still not complete, the connection is closed
  *       after the answer rather than read further. Tomcat does the same for a 400 or a 413.</li>
+ *   <li>It sits in the engine pipeline, outside the error report, so that an answer is complete
+ *       before its connection is closed.</li>
  * </ul>
  * A read that receives nothing at all is ended by the connector's upload timeout (set to the rate
  * window by {@link TomcatTuning}).
@@ -66,12 +68,28 @@ final class BodyGuardValve extends ValveBase {
         if (request.isAsync()) {
             return;
         }
-        if (guarded != null && guarded.rate.tripped()) {
-            log.debug("closing the connection of {} {}: body too slow", request.getMethod(), request.getRequestURI());
-            coyote.action(ActionCode.DISABLE_SWALLOW_INPUT, null);
-        } else if (!coyote.isFinished() && !discardArrived(coyote)) {
-            coyote.action(ActionCode.DISABLE_SWALLOW_INPUT, null);
+        boolean tooSlow = guarded != null && guarded.rate.tripped();
+        if (tooSlow || (!coyote.isFinished() && !discardArrived(coyote))) {
+            if (tooSlow) {
+                log.debug("closing the connection of {} {}: body too slow", request.getMethod(), request.getRequestURI());
+            }
+            close(response);
         }
+    }
+
+    /**
+     * Sends the whole answer, then closes the connection without reading the rest of the body.
+     * (Tomcat's own way, {@code DISABLE_SWALLOW_INPUT}, marks the response as failed: the error
+     * report would cut a chunked answer short and a 2xx would be logged as 500.) Runs in the engine
+     * pipeline, after the error report has been written.
+     */
+    private static void close(Response response) {
+        try {
+            response.finishResponse();
+        } catch (IOException e) {
+            // the client is gone; close all the same
+        }
+        response.getCoyoteResponse().action(ActionCode.CLOSE_NOW, null);
     }
 
     /**
@@ -80,7 +98,12 @@ final class BodyGuardValve extends ValveBase {
      * @return whether the body is now complete (the connection can serve the next request)
      */
     private boolean discardArrived(org.apache.coyote.Request coyote) {
-        long length = coyote.getContentLengthLong();
+        long length;
+        try {
+            length = coyote.getContentLengthLong();
+        } catch (RuntimeException e) {
+            return false; // Tomcat has refused the request already
+        }
         if (length < 0 || length - coyote.getBytesRead() > maxSwallow) {
             // chunked (a partial chunk header would block the read) or more than we will discard
             return false;

@@ -82,8 +82,7 @@ class TomcatTuning {
             throw new IllegalArgumentException("wharf.http.body-rate-window must be positive");
         }
         return factory -> {
-            factory.addContextCustomizers(context -> context.getPipeline().addValve(
-                    new BodyGuardValve(minRate.toBytes(), window, Math.max(0, maxSwallow.toBytes()))));
+            factory.addEngineValves(new BodyGuardValve(minRate.toBytes(), window, Math.max(0, maxSwallow.toBytes())));
             factory.addConnectorCustomizers(connector -> {
                 if (connector.getProtocolHandler() instanceof AbstractHttp11Protocol<?> http) {
                     http.setDisableUploadTimeout(false);

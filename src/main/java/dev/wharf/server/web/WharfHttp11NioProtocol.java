@@ -56,7 +56,12 @@ public class WharfHttp11NioProtocol extends Http11NioProtocol {
         @Override
         public void service(Request req, Response res) throws Exception {
             req.setAttribute(SocketBuffers.ATTRIBUTE, processor.enlarge);
-            long length = req.getContentLengthLong();
+            long length;
+            try {
+                length = req.getContentLengthLong();
+            } catch (RuntimeException e) {
+                length = 0; // an invalid Content-Length: Tomcat refuses the request
+            }
             if (length >= SocketBuffers.LARGE_BODY
                     || (length < 0 && req.getMimeHeaders().getHeader("transfer-encoding") != null)) {
                 processor.enlarge();
