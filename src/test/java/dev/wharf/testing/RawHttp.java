@@ -103,4 +103,48 @@ public final class RawHttp {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** A response read off the wire: status line code, header lines, and body as sent (chunked framing kept). */
+    public record Response(int status, java.util.Map<String, String> headers, String body) {
+
+        /** The value of header {@code name} (case-insensitive), or null. */
+        public String header(String name) {
+            return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /**
+     * Sends {@code request} exactly as given (it must ask for {@code Connection: close}) and reads the
+     * answer until the server closes the connection.
+     */
+    public static Response send(URI base, byte[] request) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 10_000);
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request);
+            out.flush();
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            try {
+                socket.getInputStream().transferTo(answer);
+            } catch (java.net.SocketException e) {
+                // a reset after the answer: keep what arrived
+            }
+            String text = answer.toString(StandardCharsets.ISO_8859_1);
+            int end = text.indexOf("\r\n\r\n");
+            if (!text.startsWith("HTTP/1.1 ") || end < 0) {
+                throw new IllegalStateException("not an HTTP response: " + text);
+            }
+            String[] lines = text.substring(0, end).split("\r\n");
+            java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
+            for (int i = 1; i < lines.length; i++) {
+                int colon = lines[i].indexOf(':');
+                headers.put(lines[i].substring(0, colon).trim().toLowerCase(java.util.Locale.ROOT),
+                        lines[i].substring(colon + 1).trim());
+            }
+            return new Response(Integer.parseInt(lines[0].substring(9, 12)), headers, text.substring(end + 4));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }

@@ -7,6 +7,7 @@ import dev.wharf.oci.RepositoryName;
 import dev.wharf.server.storage.BlobNotFoundException;
 import dev.wharf.server.storage.BlobSource;
 import dev.wharf.server.storage.BlobStore;
+import dev.wharf.server.web.SocketBuffers;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -113,6 +114,9 @@ public class BlobEndpoints {
             request.setAttribute(SENDFILE_START, start);
             request.setAttribute(SENDFILE_END, start + length);
             return;
+        }
+        if (length >= SocketBuffers.LARGE_BODY) {
+            SocketBuffers.enlarge(request);
         }
         try (InputStream in = source.openStream(start, length)) {
             OutputStream out = response.getOutputStream();

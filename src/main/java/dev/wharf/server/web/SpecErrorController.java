@@ -1,0 +1,29 @@
+package dev.wharf.server.web;
+
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.boot.webmvc.error.ErrorController;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Boot's error page ({@code /error}, where the container forwards exceptions that escape filters)
+ * in the spec's error format, replacing Boot's own JSON. Requested directly, {@code /error} is a
+ * path like any other that does not exist: 404.
+ */
+@RestController
+class SpecErrorController implements ErrorController {
+
+    @RequestMapping("/error")
+    ResponseEntity<Object> error(HttpServletRequest request) {
+        Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
+        int status = code instanceof Integer i && i >= 400 ? i : 404;
+        var builder = ResponseEntity.status(status);
+        if ("HEAD".equals(request.getMethod())) {
+            return builder.build();
+        }
+        return builder.contentType(MediaType.APPLICATION_JSON).body(JsonErrorReportValve.body(status));
+    }
+}
