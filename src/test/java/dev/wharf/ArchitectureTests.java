@@ -57,6 +57,27 @@ class ArchitectureTests {
     }
 
     @Test
+    void theLowerLayersNeverReachUpIntoFeatures() {
+        // docs/ARCHITECTURE.md: api -> features -> route, web, storage
+        noClasses().that().resideInAnyPackage("dev.wharf.server.route..", "dev.wharf.server.web..",
+                        "dev.wharf.server.storage..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.wharf.server.api..",
+                        "dev.wharf.server.blob..", "dev.wharf.server.upload..", "dev.wharf.server.manifest..",
+                        "dev.wharf.server.tag..", "dev.wharf.server.referrers..", "dev.wharf.server.catalog..",
+                        "dev.wharf.server.auth..", "dev.wharf.server.management..")
+                .check(classes);
+    }
+
+    @Test
+    void featuresNeverDependOnTheApiLayer() {
+        noClasses().that().resideInAnyPackage("dev.wharf.server.blob..", "dev.wharf.server.upload..",
+                        "dev.wharf.server.manifest..", "dev.wharf.server.tag..", "dev.wharf.server.referrers..",
+                        "dev.wharf.server.catalog..")
+                .should().dependOnClassesThat().resideInAPackage("dev.wharf.server.api..")
+                .check(classes);
+    }
+
+    @Test
     void serverFeaturesHaveNoCycles() {
         slices().matching("dev.wharf.server.(*)..").should().beFreeOfCycles().check(classes);
     }

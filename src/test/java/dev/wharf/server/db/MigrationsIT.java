@@ -17,10 +17,14 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 class MigrationsIT {
 
     private static JdbcClient migrated() {
+        return JdbcClient.create(migratedDataSource());
+    }
+
+    private static DriverManagerDataSource migratedDataSource() {
         TestDatabases.Database db = TestDatabases.create();
         DriverManagerDataSource ds = new DriverManagerDataSource(db.url(), db.user(), db.password());
         Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
-        return JdbcClient.create(ds);
+        return ds;
     }
 
     @Test
@@ -57,9 +61,12 @@ class MigrationsIT {
     }
 
     @Test
-    void blobUsageQueryIsAnIndexScan() {
-        JdbcClient jdbc = migrated();
+    void blobUsageQueryIsAnIndexScan() throws java.sql.SQLException {
+        // SET is per connection: both statements must run on the same one
+        JdbcClient jdbc = JdbcClient.create(new org.springframework.jdbc.datasource.SingleConnectionDataSource(
+                migratedDataSource().getConnection(), true));
         jdbc.sql("SET enable_seqscan = off").update();
+        assertThat(jdbc.sql("SHOW enable_seqscan").query(String.class).single()).isEqualTo("off");
         String plan = String.join("\n", jdbc.sql("""
                 EXPLAIN SELECT 1 FROM manifest_blobs WHERE digest = 'sha256:x'
                 UNION ALL SELECT 1 FROM repository_blobs WHERE digest = 'sha256:x'""").query(String.class).list());
