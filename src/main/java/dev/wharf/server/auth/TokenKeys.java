@@ -22,6 +22,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -82,6 +84,8 @@ public class TokenKeys {
     private final Duration refreshEvery;
     private volatile Snapshot snapshot = new Snapshot(List.of(), Instant.EPOCH);
     private volatile Instant lastUnknownKidReload = Instant.EPOCH;
+    /** kids whose stored form this replica cannot open, already warned about. */
+    private final Set<String> unopenedWarned = ConcurrentHashMap.newKeySet();
     /** kids looked up in vain: tokens can name any kid, and each new one would cost a query. */
     private final Cache<String, Boolean> unknownKids = Caffeine.newBuilder().maximumSize(10_000)
             .expireAfterWrite(Duration.ofMinutes(10)).build();
@@ -315,6 +319,13 @@ public class TokenKeys {
     }
 
     /** Re-reads the keys that may still verify. */
+    /**
+     * Re-reads the keys that may still verify. A key this replica holds already but can no longer
+     * open (another replica started with a key-encryption key and sealed it, while this one has
+     * none or another) is kept from memory, since a key never changes: a rolling restart that
+     * adds a key-encryption key leaves the replicas not yet restarted working. Its retirement and
+     * revocation are still read from its row.
+     */
     synchronized void reload() {
         List<Loaded> keys = new ArrayList<>();
         Instant now = clock.instant();
@@ -322,12 +333,30 @@ public class TokenKeys {
             try {
                 keys.add(new Loaded(ECKey.parse(encryption.open(k.kid(), k.jwk())), k.createdAt(), k.retiredAt()));
             } catch (KeyEncryption.KeyEncryptionException e) {
-                log.error("{}; the key is ignored", e.getMessage());
+                ECKey held = held(k.kid());
+                if (held != null) {
+                    keys.add(new Loaded(held, k.createdAt(), k.retiredAt()));
+                    if (unopenedWarned.add(k.kid())) {
+                        log.warn("{}; using the copy this replica read before. Restart it with the key-encryption"
+                                + " key the other replicas use", e.getMessage());
+                    }
+                } else {
+                    log.error("{}; the key is ignored", e.getMessage());
+                }
             } catch (ParseException e) {
                 log.error("signing key {} cannot be read; it is ignored", k.kid());
             }
         }
         snapshot = new Snapshot(List.copyOf(keys), now);
+    }
+
+    private ECKey held(String kid) {
+        for (Loaded l : snapshot.keys()) {
+            if (l.key().getKeyID().equals(kid)) {
+                return l.key();
+            }
+        }
+        return null;
     }
 
     private SigningKey generate() {

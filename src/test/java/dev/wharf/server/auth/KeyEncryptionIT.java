@@ -176,6 +176,27 @@ class KeyEncryptionIT {
         assertThat(assertSealed(kid, rows.get(kid), kek).getD().toString()).as("the same key").isEqualTo(d);
     }
 
+    /** A rolling restart adding a KEK: a replica not yet restarted keeps the keys it read before. */
+    @Test
+    void aReplicaWithoutTheKekKeepsWorkingAfterAnotherSealedTheKeys() throws Exception {
+        TestDatabases.Database db = TestDatabases.create();
+        String kek = newKek();
+        try (RegistryServer old = RegistryServer.start(db, RegistryServer.withAuth(Map.of()))) {
+            Auth onOld = new Auth(old);
+            String token = onOld.token(Auth.adminBasic(), SCOPE);
+            String kid = Auth.header(token).get("kid").asString();
+            try (RegistryServer restarted = RegistryServer.start(db, withKek(kek))) {
+                assertSealed(kid, rows(db).get(kid), kek);
+                old.bean(TokenKeys.class).reload();
+
+                assertThat(status(onOld, token)).isEqualTo(404);
+                String fromOld = onOld.token(Auth.adminBasic(), SCOPE);
+                assertThat(status(new Auth(restarted), fromOld)).isEqualTo(404);
+                assertThat(status(onOld, new Auth(restarted).token(Auth.adminBasic(), SCOPE))).isEqualTo(404);
+            }
+        }
+    }
+
     private static Throwable rootCause(Throwable t) {
         assertThat(t).as("the start failed").isNotNull();
         Throwable c = t;
