@@ -161,6 +161,9 @@ class KeyEncryption {
 
     private static byte[] read(String value, Path file) {
         boolean inline = value != null && !value.isBlank();
+        if (file != null && file.toString().isBlank()) {
+            file = null;
+        }
         if (inline && file != null) {
             throw new KeyEncryptionException("set wharf.auth.key-encryption-key or wharf.auth.key-encryption-key-file,"
                     + " not both");

@@ -93,6 +93,7 @@ class KeyEncryptionTests {
         assertThat(settings(null, urlSafe).fingerprint()).isEqualTo(fingerprint);
         assertThat(settings(null, null).enabled()).isFalse();
         assertThat(settings("", null).enabled()).isFalse();
+        assertThat(settings("", Path.of("")).enabled()).as("empty settings, as an empty env variable gives").isFalse();
     }
 
     @Test
