@@ -134,7 +134,7 @@ public class TokenKeys {
                 throw new KeyEncryption.KeyEncryptionException("cannot start: " + unreadable.get(0)
                         + (unreadable.size() > 1 ? " (and " + (unreadable.size() - 1) + " more keys)" : "")
                         + ". Tokens signed by these keys would all be refused, so no new key is generated;"
-                        + " configure the key-encryption key they were stored with (docs/SECURITY.md)");
+                        + " configure the key-encryption key they were stored with (docs/AUTH.md)");
             }
             if (sealed > 0) {
                 log.info("encrypted {} token signing key(s) at rest with the key-encryption key (fingerprint {})",
@@ -148,7 +148,7 @@ public class TokenKeys {
             }
             if (!encryption.enabled()) {
                 log.warn("token signing keys are stored unencrypted in PostgreSQL; set"
-                        + " wharf.auth.key-encryption-key-file to encrypt them (docs/SECURITY.md)");
+                        + " wharf.auth.key-encryption-key-file to encrypt them (docs/AUTH.md)");
             }
         });
         reload();

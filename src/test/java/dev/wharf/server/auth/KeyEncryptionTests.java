@@ -11,6 +11,9 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.core.io.support.SpringFactoriesLoader;
 
 /** The stored forms of signing keys and the key-encryption key settings. */
 class KeyEncryptionTests {
@@ -111,5 +114,16 @@ class KeyEncryptionTests {
                 .hasMessageContaining("not both");
         assertThatThrownBy(() -> settings(null, dir.resolve("missing")))
                 .hasMessageContaining("cannot read wharf.auth.key-encryption-key-file");
+    }
+
+    @Test
+    void aStopForTheKekIsReportedAsWhatIsWrongAndWhatToDo() {
+        FailureAnalysis analysis = new KeyEncryptionFailureAnalyzer().analyze(
+                new IllegalStateException("context failed", new KeyEncryption.KeyEncryptionException("signing key k1 ...")));
+
+        assertThat(analysis.getDescription()).isEqualTo("signing key k1 ...");
+        assertThat(analysis.getAction()).contains("wharf.auth.key-encryption-key-file");
+        assertThat(SpringFactoriesLoader.loadFactoryNames(FailureAnalyzer.class, getClass().getClassLoader()))
+                .as("registered with Spring Boot").contains(KeyEncryptionFailureAnalyzer.class.getName());
     }
 }
