@@ -26,6 +26,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                             unset with {@code keyEncryptionKeyFile} unset: stored in clear
  * @param keyEncryptionKeyFile a file holding the key-encryption key (its base64, or the 32 raw
  *                             bytes), e.g. a mounted Kubernetes Secret; at most one of the two is set
+ * @param previousKeyEncryptionKey     the key-encryption key before the current one, while rotating
+ *                             it: keys sealed with it are read, and sealed with the current one at start
+ * @param previousKeyEncryptionKeyFile the same in a file
  * @param clockSkew            tolerance for {@code exp} and {@code nbf} between replicas' clocks
  * @param uploadGrace          how long after its expiry the token of the principal that started an
  *                             upload still finishes that upload (PATCH, PUT, GET of that session only)
@@ -51,6 +54,8 @@ public record AuthProperties(@DefaultValue("true") boolean enabled,
                              @DefaultValue("10s") Duration keyRefresh,
                              String keyEncryptionKey,
                              Path keyEncryptionKeyFile,
+                             String previousKeyEncryptionKey,
+                             Path previousKeyEncryptionKeyFile,
                              @DefaultValue("30s") Duration clockSkew,
                              @DefaultValue("1h") Duration uploadGrace,
                              @DefaultValue("10s") Duration credentialCacheTtl,

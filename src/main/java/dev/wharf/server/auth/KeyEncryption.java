@@ -50,33 +50,56 @@ class KeyEncryption {
     private static final String KEK_PARAM = "kek";
     private static final String CONTENT_TYPE = "jwk+json";
 
+    private static final String SETTING = "wharf.auth.key-encryption-key";
+    private static final String PREVIOUS_SETTING = "wharf.auth.previous-key-encryption-key";
+
     private final SecretKey kek;
     private final String fingerprint;
+    /** The KEK before the current one (KEK rotation): keys sealed with it open, and are sealed anew at start. */
+    private final SecretKey previous;
+    private final String previousFingerprint;
 
     @Autowired
     KeyEncryption(AuthProperties properties) {
-        this(read(properties.keyEncryptionKey(), properties.keyEncryptionKeyFile()));
+        this(read(properties.keyEncryptionKey(), properties.keyEncryptionKeyFile(), SETTING),
+                read(properties.previousKeyEncryptionKey(), properties.previousKeyEncryptionKeyFile(), PREVIOUS_SETTING));
     }
 
-    private KeyEncryption(byte[] kek) {
+    private KeyEncryption(byte[] kek, byte[] previous) {
+        if (kek == null && previous != null) {
+            throw new KeyEncryptionException(PREVIOUS_SETTING + " is set but " + SETTING + " (or -file) is not:"
+                    + " set the new key-encryption key too");
+        }
         this.kek = kek == null ? null : new SecretKeySpec(kek, "AES");
         this.fingerprint = kek == null ? null : fingerprint(kek);
-        if (kek != null) {
-            Arrays.fill(kek, (byte) 0);
+        this.previous = previous == null ? null : new SecretKeySpec(previous, "AES");
+        this.previousFingerprint = previous == null ? null : fingerprint(previous);
+        if (fingerprint != null && fingerprint.equals(previousFingerprint)) {
+            throw new KeyEncryptionException(PREVIOUS_SETTING + " is the same key as " + SETTING);
+        }
+        for (byte[] k : new byte[][] {kek, previous}) {
+            if (k != null) {
+                Arrays.fill(k, (byte) 0);
+            }
         }
     }
 
     /** As configured by the settings {@code wharf.auth.key-encryption-key} and {@code -file}. */
     static KeyEncryption configured(String keyEncryptionKey, Path keyEncryptionKeyFile) {
-        return new KeyEncryption(read(keyEncryptionKey, keyEncryptionKeyFile));
+        return new KeyEncryption(read(keyEncryptionKey, keyEncryptionKeyFile, SETTING), null);
     }
 
     /** A KEK of exactly these 32 bytes, or none when null (for tests). */
     static KeyEncryption of(byte[] kek) {
-        if (kek != null && kek.length != KEY_BYTES) {
+        return of(kek, null);
+    }
+
+    /** A KEK and the previous one (for tests). */
+    static KeyEncryption of(byte[] kek, byte[] previous) {
+        if (kek != null && kek.length != KEY_BYTES || previous != null && previous.length != KEY_BYTES) {
             throw new KeyEncryptionException("a key-encryption key is 32 bytes");
         }
-        return new KeyEncryption(kek == null ? null : kek.clone());
+        return new KeyEncryption(kek == null ? null : kek.clone(), previous == null ? null : previous.clone());
     }
 
     /** True when a KEK is configured: keys are stored sealed. */
@@ -92,6 +115,21 @@ class KeyEncryption {
     /** True when {@code stored} is sealed (a JWE), false when it is a JWK in clear. */
     static boolean sealed(String stored) {
         return !stored.stripLeading().startsWith("{");
+    }
+
+    /**
+     * True when {@code stored} is as this configuration writes it: sealed with the current KEK, or
+     * in clear when none is configured. Otherwise it is due to be sealed anew (if it opens).
+     */
+    boolean upToDate(String stored) {
+        if (kek == null || !sealed(stored)) {
+            return kek == null && !sealed(stored);
+        }
+        try {
+            return fingerprint.equals(JWEObject.parse(stored).getHeader().getCustomParam(KEK_PARAM));
+        } catch (ParseException e) {
+            return false;
+        }
     }
 
     /** The stored form of {@code jwk}: sealed with the KEK when one is configured, else the JWK itself. */
@@ -141,15 +179,18 @@ class KeyEncryption {
                     + " the row was altered");
         }
         Object sealedWith = header.getCustomParam(KEK_PARAM);
-        if (sealedWith != null && !fingerprint.equals(sealedWith)) {
+        boolean byPrevious = previous != null && previousFingerprint.equals(sealedWith);
+        if (sealedWith != null && !fingerprint.equals(sealedWith) && !byPrevious) {
             throw new KeyEncryptionException("signing key " + kid + " was encrypted with another key-encryption key"
-                    + sealedWith(jwe) + " than the configured one (fingerprint " + fingerprint + ")");
+                    + sealedWith(jwe) + " than the configured one (fingerprint " + fingerprint + ")"
+                    + (previous == null ? "" : " or the previous one (fingerprint " + previousFingerprint + ")"));
         }
         try {
-            jwe.decrypt(new DirectDecrypter(kek));
+            jwe.decrypt(new DirectDecrypter(byPrevious ? previous : kek));
         } catch (JOSEException e) {
             throw new KeyEncryptionException("signing key " + kid + " cannot be decrypted with the configured"
-                    + " key-encryption key (fingerprint " + fingerprint + "): wrong key, or the row was altered");
+                    + " key-encryption key (fingerprint " + (byPrevious ? previousFingerprint : fingerprint)
+                    + "): wrong key, or the row was altered");
         }
         return jwe.getPayload().toString();
     }
@@ -159,17 +200,16 @@ class KeyEncryption {
         return f instanceof String s && s.matches("[A-Za-z0-9_-]{1,64}") ? " (fingerprint " + s + ")" : "";
     }
 
-    private static byte[] read(String value, Path file) {
+    private static byte[] read(String value, Path file, String setting) {
         boolean inline = value != null && !value.isBlank();
         if (file != null && file.toString().isBlank()) {
             file = null;
         }
         if (inline && file != null) {
-            throw new KeyEncryptionException("set wharf.auth.key-encryption-key or wharf.auth.key-encryption-key-file,"
-                    + " not both");
+            throw new KeyEncryptionException("set " + setting + " or " + setting + "-file, not both");
         }
         if (inline) {
-            return decode(value, "wharf.auth.key-encryption-key");
+            return decode(value, setting);
         }
         if (file == null) {
             return null;
@@ -178,7 +218,7 @@ class KeyEncryption {
         try {
             content = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new KeyEncryptionException("cannot read wharf.auth.key-encryption-key-file " + file + ": "
+            throw new KeyEncryptionException("cannot read " + setting + "-file " + file + ": "
                     + e.getClass().getSimpleName());
         }
         if (content.length == KEY_BYTES) {
@@ -186,7 +226,7 @@ class KeyEncryption {
         }
         String text = new String(content, StandardCharsets.US_ASCII);
         Arrays.fill(content, (byte) 0);
-        return decode(text, "wharf.auth.key-encryption-key-file " + file);
+        return decode(text, setting + "-file " + file);
     }
 
     /** Base64 (standard or URL-safe, padding optional) of exactly 32 bytes; errors never quote the value. */

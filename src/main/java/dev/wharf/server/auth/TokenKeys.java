@@ -116,16 +116,22 @@ public class TokenKeys {
             List<String> unreadable = new ArrayList<>();
             int sealed = 0;
             for (SigningKey k : signingKeys.findAllNewestFirst()) {
-                if (usable(k, now)) {
-                    try {
-                        encryption.open(k.kid(), k.jwk());
-                    } catch (KeyEncryption.KeyEncryptionException e) {
-                        unreadable.add(e.getMessage());
-                        continue;
-                    }
+                boolean usable = usable(k, now);
+                boolean upToDate = encryption.upToDate(k.jwk());
+                if (upToDate && !usable) {
+                    continue;
                 }
-                if (encryption.enabled() && !KeyEncryption.sealed(k.jwk())) {
-                    k.store(encryption.seal(k.kid(), k.jwk()));
+                String jwk;
+                try {
+                    jwk = encryption.open(k.kid(), k.jwk());
+                } catch (KeyEncryption.KeyEncryptionException e) {
+                    if (usable) {
+                        unreadable.add(e.getMessage());
+                    }
+                    continue;
+                }
+                if (!upToDate && encryption.enabled()) {
+                    k.store(encryption.seal(k.kid(), jwk));
                     signingKeys.save(k);
                     sealed++;
                 }

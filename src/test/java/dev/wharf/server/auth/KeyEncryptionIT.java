@@ -176,6 +176,28 @@ class KeyEncryptionIT {
         assertThat(assertSealed(kid, rows.get(kid), kek).getD().toString()).as("the same key").isEqualTo(d);
     }
 
+    @Test
+    void rotatingTheKekSealsTheKeysAnewAtStartAndTokensStayValid() throws Exception {
+        TestDatabases.Database db = TestDatabases.create();
+        String old = newKek();
+        String token;
+        String kid;
+        try (RegistryServer server = RegistryServer.start(db, withKek(old))) {
+            token = new Auth(server).token(Auth.adminBasic(), SCOPE);
+            kid = Auth.header(token).get("kid").asString();
+        }
+        String current = newKek();
+        Map<String, String> rotating = new LinkedHashMap<>(withKek(current));
+        rotating.put("wharf.auth.previous-key-encryption-key", old);
+        try (RegistryServer server = RegistryServer.start(db, rotating)) {
+            assertThat(status(new Auth(server), token)).isEqualTo(404);
+        }
+        assertSealed(kid, rows(db).get(kid), current);
+        try (RegistryServer server = RegistryServer.start(db, withKek(current))) {
+            assertThat(status(new Auth(server), token)).as("the previous KEK is no longer needed").isEqualTo(404);
+        }
+    }
+
     /** A rolling restart adding a KEK: a replica not yet restarted keeps the keys it read before. */
     @Test
     void aReplicaWithoutTheKekKeepsWorkingAfterAnotherSealedTheKeys() throws Exception {

@@ -82,6 +82,25 @@ class KeyEncryptionTests {
     }
 
     @Test
+    void duringAKekRotationKeysOfThePreviousKekOpenAndAreDueToBeSealedAnew() {
+        byte[] old = kek();
+        byte[] current = kek();
+        String byOld = KeyEncryption.of(old).seal("k1", JWK);
+        KeyEncryption rotating = KeyEncryption.of(current, old);
+
+        assertThat(rotating.open("k1", byOld)).isEqualTo(JWK);
+        assertThat(rotating.upToDate(byOld)).isFalse();
+        assertThat(rotating.upToDate(JWK)).as("in clear").isFalse();
+        String byCurrent = rotating.seal("k1", JWK);
+        assertThat(rotating.upToDate(byCurrent)).isTrue();
+        assertThat(KeyEncryption.of(current).open("k1", byCurrent)).as("sealed with the current KEK").isEqualTo(JWK);
+        assertThat(KeyEncryption.of(null).upToDate(JWK)).isTrue();
+        assertThat(KeyEncryption.of(null).upToDate(byCurrent)).isFalse();
+        assertThatThrownBy(() -> KeyEncryption.of(null, old)).hasMessageContaining("is set but");
+        assertThatThrownBy(() -> KeyEncryption.of(old, old)).hasMessageContaining("the same key");
+    }
+
+    @Test
     void kekIsReadInlineOrFromAFileAsBase64OrRawBytes() throws IOException {
         byte[] kek = kek();
         String fingerprint = KeyEncryption.of(kek).fingerprint();
