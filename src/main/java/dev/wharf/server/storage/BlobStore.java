@@ -40,9 +40,17 @@ public interface BlobStore {
 
     /**
      * Continues an upload from the state its last successful append reported; the upload may have
-     * been written by another replica.
+     * been written by another replica. {@code fence} keeps a writer that lost the session from
+     * touching what the recorded state points at (see {@link WriteFence}).
+     *
+     * @throws UploadGoneException when the upload's data is gone or from an unknown layout
      */
-    BlobWriter resumeWriter(String uploadId, UploadState state) throws IOException;
+    BlobWriter resumeWriter(String uploadId, UploadState state, WriteFence fence) throws IOException;
+
+    /** {@link #resumeWriter(String, UploadState, WriteFence)} for a writer that has the upload to itself. */
+    default BlobWriter resumeWriter(String uploadId, UploadState state) throws IOException {
+        return resumeWriter(uploadId, state, WriteFence.exclusive());
+    }
 
     /** Removes a blob; removing an absent blob is not an error. */
     void delete(Digest digest) throws IOException;
@@ -53,6 +61,18 @@ public interface BlobStore {
      */
     OptionalLong minimumChunkLength();
 
-    /** Removes what is left of an upload that will never be resumed; absent uploads are fine. */
+    /**
+     * Removes the scratch data of an upload that will never be resumed (committed, cancelled or
+     * purged); absent uploads are fine. {@link BlobWriter#commit} leaves it in place: only the owner
+     * of the upload's session knows when nobody can need it any more.
+     */
     void deleteUpload(String uploadId) throws IOException;
+
+    /**
+     * Removes what crashed or lost writers left that no upload owns any more and that is older than
+     * {@code cutoff} (S3: incomplete multipart uploads). Returns how many things it removed.
+     */
+    default int sweepAbandoned(java.time.Instant cutoff) throws IOException {
+        return 0;
+    }
 }

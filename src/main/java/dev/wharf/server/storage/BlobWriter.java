@@ -29,13 +29,16 @@ public interface BlobWriter {
     /**
      * Verifies that the bytes appended hash to {@code expected} and publishes them under it. Publishing
      * is atomic: readers see the complete blob or nothing. Publishing a digest the store already holds
-     * keeps the existing copy. The upload's scratch data is removed either way.
+     * keeps the existing copy. The upload's scratch data stays until {@link BlobStore#deleteUpload}
+     * (or {@link #abort()}): a writer cannot know whether another one still needs it.
      *
-     * @throws DigestMismatchException when the content does not match; nothing is published and the
-     *         upload is discarded
+     * @throws DigestMismatchException when the content does not match; nothing is published
      */
     void commit(Digest expected) throws IOException, DigestMismatchException;
 
-    /** Discards the upload. Safe to call more than once, and after {@link #commit}. */
+    /**
+     * Discards the upload's scratch data, for a writer that owns the upload outright (a monolithic
+     * upload). Safe to call more than once, and after {@link #commit}; the published blob stays.
+     */
     void abort();
 }

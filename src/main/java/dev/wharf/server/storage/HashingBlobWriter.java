@@ -26,14 +26,16 @@ public abstract class HashingBlobWriter implements BlobWriter {
     protected static final int BUFFER_SIZE = 256 * 1024;
 
     protected final String uploadId;
+    protected final WriteFence fence;
     private final DigestAlgorithm algorithm;
     private final RunningDigests runningDigests;
     private long size;
     private Digest digestSoFar;
     private boolean finished;
 
-    protected HashingBlobWriter(String uploadId, UploadState state, RunningDigests runningDigests) {
+    protected HashingBlobWriter(String uploadId, UploadState state, WriteFence fence, RunningDigests runningDigests) {
         this.uploadId = uploadId;
+        this.fence = fence;
         this.algorithm = state.algorithm();
         this.runningDigests = runningDigests;
         this.size = state.size();
@@ -53,7 +55,7 @@ public abstract class HashingBlobWriter implements BlobWriter {
     @Override
     public final long append(InputStream source) throws IOException {
         ensureOpen();
-        MessageDigest md = runningDigests.take(uploadId, size);
+        MessageDigest md = cachedDigest();
         if (md == null) {
             md = rehash(algorithm);
         }
@@ -61,14 +63,17 @@ public abstract class HashingBlobWriter implements BlobWriter {
         long count = 0;
         byte[] buffer = new byte[BUFFER_SIZE];
         try {
+            fence.check();
             beginAppend();
             int n;
             // fill the buffer before passing it on: one digest call and one write per 256 KiB
             while ((n = source.readNBytes(buffer, 0, buffer.length)) > 0) {
                 md.update(buffer, 0, n);
+                fence.check();
                 write(buffer, 0, n);
                 count += n;
             }
+            fence.check();
             finishAppend(before + count);
         } catch (IOException | RuntimeException | Error e) {
             try {
@@ -94,9 +99,11 @@ public abstract class HashingBlobWriter implements BlobWriter {
             actual = Digest.finish(expected.algorithm(), rehash(expected.algorithm()));
         }
         if (!actual.equals(expected)) {
-            abort();
+            finished = true;
+            runningDigests.remove(uploadId);
             throw new DigestMismatchException(expected, actual);
         }
+        fence.check();
         publish(expected, size);
         finished = true;
         runningDigests.remove(uploadId);
@@ -104,9 +111,6 @@ public abstract class HashingBlobWriter implements BlobWriter {
 
     @Override
     public final void abort() {
-        if (finished) {
-            return;
-        }
         finished = true;
         runningDigests.remove(uploadId);
         try {
@@ -117,12 +121,29 @@ public abstract class HashingBlobWriter implements BlobWriter {
         }
     }
 
+    /**
+     * The running digest this replica kept from the upload's last append, when it covers exactly the
+     * recorded bytes: same size, and its value is the recorded digest-so-far (another writer may have
+     * appended the same number of different bytes since).
+     */
+    private MessageDigest cachedDigest() {
+        MessageDigest md = runningDigests.take(uploadId, size);
+        if (md == null) {
+            return null;
+        }
+        if (digestSoFar != null && !Digest.finish(algorithm, cloneOf(md)).equals(digestSoFar)) {
+            return null;
+        }
+        return md;
+    }
+
     /** Hashes the stored bytes again; checks them against the recorded digest when there is one. */
     private MessageDigest rehash(DigestAlgorithm with) throws IOException {
         MessageDigest md = with.newMessageDigest();
         if (size == 0) {
             return md;
         }
+        runningDigests.countRehash();
         byte[] buffer = new byte[BUFFER_SIZE];
         long remaining = size;
         try (InputStream in = openStored()) {
@@ -173,10 +194,13 @@ public abstract class HashingBlobWriter implements BlobWriter {
     /** Streams the first {@link #size()} bytes of the upload. */
     protected abstract InputStream openStored() throws IOException;
 
-    /** Publishes the upload's {@code size} bytes, known to hash to {@code digest}, and removes the upload. */
+    /**
+     * Publishes the upload's {@code size} bytes, known to hash to {@code digest}, leaving the upload's
+     * scratch data for {@link BlobStore#deleteUpload}.
+     */
     protected abstract void publish(Digest digest, long size) throws IOException;
 
-    /** Removes the upload's data. */
+    /** Removes the upload's scratch data. */
     protected abstract void discard() throws IOException;
 
     /** The store-specific part of {@link #state()}; may be null. */

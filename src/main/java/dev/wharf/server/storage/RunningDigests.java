@@ -16,6 +16,7 @@ public final class RunningDigests {
     }
 
     private final Map<String, Entry> entries;
+    private final java.util.concurrent.atomic.AtomicLong rehashes = new java.util.concurrent.atomic.AtomicLong();
 
     public RunningDigests(int capacity) {
         this.entries = new LinkedHashMap<>(64, 0.75f, true) {
@@ -38,5 +39,15 @@ public final class RunningDigests {
 
     public synchronized void remove(String id) {
         entries.remove(id);
+    }
+
+    /** Counts a digest rebuilt from stored bytes (the cache had no usable entry). */
+    void countRehash() {
+        rehashes.incrementAndGet();
+    }
+
+    /** How many digests were rebuilt from stored bytes since start. */
+    public long rehashes() {
+        return rehashes.get();
     }
 }

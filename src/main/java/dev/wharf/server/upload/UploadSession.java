@@ -49,6 +49,12 @@ class UploadSession {
     @Column(name = "created_by", updatable = false)
     private String createdBy;
 
+    @Column(nullable = false)
+    private long generation;
+
+    @Column(nullable = false)
+    private boolean continuable = true;
+
     protected UploadSession() {
     }
 
@@ -93,5 +99,15 @@ class UploadSession {
 
     UUID leaseToken() {
         return leaseToken;
+    }
+
+    /** How many times the lease was claimed: the fencing token of the current holder. */
+    long generation() {
+        return generation;
+    }
+
+    /** False when the last claim took over a lapsed lease whose holder may still write. */
+    boolean continuable() {
+        return continuable;
     }
 }

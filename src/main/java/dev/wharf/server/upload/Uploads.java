@@ -10,7 +10,9 @@ import dev.wharf.server.catalog.Repositories;
 import dev.wharf.server.storage.BlobStore;
 import dev.wharf.server.storage.BlobWriter;
 import dev.wharf.server.storage.DigestMismatchException;
+import dev.wharf.server.storage.UploadGoneException;
 import dev.wharf.server.storage.UploadState;
+import dev.wharf.server.storage.WriteFence;
 import dev.wharf.server.web.RequestBodies;
 import dev.wharf.server.web.RequestBodyException;
 import java.io.FilterInputStream;
@@ -18,7 +20,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -59,13 +60,15 @@ public class Uploads {
     private final Clock clock;
     private final Duration leaseTtl;
     private final Duration staleAfter;
+    private final Duration claimWait;
     private final Counter mounts;
     private final Counter uploads;
 
     public Uploads(UploadSessions sessions, Repositories repositories, BlobLinks links, BlobStore store,
                    TransactionTemplate transactions, MeterRegistry meters,
                    @Value("${wharf.upload.lease-ttl:2m}") Duration leaseTtl,
-                   @Value("${wharf.upload.stale-after:24h}") Duration staleAfter) {
+                   @Value("${wharf.upload.stale-after:24h}") Duration staleAfter,
+                   @Value("${wharf.upload.claim-wait:15s}") Duration claimWait) {
         this.sessions = sessions;
         this.repositories = repositories;
         this.links = links;
@@ -74,6 +77,7 @@ public class Uploads {
         this.clock = Clock.systemUTC();
         this.leaseTtl = leaseTtl;
         this.staleAfter = staleAfter;
+        this.claimWait = claimWait;
         this.mounts = Counter.builder("wharf.blob.mounts")
                 .description("Blobs linked into a repository from another one, without a transfer").register(meters);
         this.uploads = Counter.builder("wharf.blob.uploads")
@@ -117,12 +121,14 @@ public class Uploads {
     public Status append(RepositoryName repository, UUID id, String range, long contentLength, InputStream body)
             throws IOException {
         ChunkRange chunk = ChunkRange.parse(range);
-        try (Lease lease = claim(repository, id)) {
+        try (Lease lease = claim(repository, id, Duration.ZERO)) {
             long expected = expectedLength(lease.session, chunk, contentLength);
-            BlobWriter writer = resume(lease.session);
+            BlobWriter writer = resume(lease);
             writer.append(lease.keepAlive(RequestBodies.exactly(body, expected)));
             lease.recordAndRelease(writer.state());
             return new Status(id, repository, writer.size());
+        } catch (UploadLostException e) {
+            throw outOfOrder(find(repository, id), e.getMessage());
         }
     }
 
@@ -136,8 +142,10 @@ public class Uploads {
     public long finish(RepositoryName repository, UUID id, Digest expected, String range, long contentLength,
                        InputStream body) throws IOException {
         ChunkRange chunk = ChunkRange.parse(range);
-        try (Lease lease = claim(repository, id)) {
-            BlobWriter writer = resume(lease.session);
+        // a closing PUT may arrive while the request of an earlier chunk is still winding down (its
+        // client gone, the server not yet aware): wait for it a bounded time instead of failing
+        try (Lease lease = claim(repository, id, claimWait)) {
+            BlobWriter writer = resume(lease);
             if (chunk != null || contentLength != 0) {
                 long length = expectedLength(lease.session, chunk, contentLength);
                 writer.append(lease.keepAlive(RequestBodies.exactly(body, length)));
@@ -145,18 +153,20 @@ public class Uploads {
             try {
                 writer.commit(expected);
             } catch (DigestMismatchException e) {
-                sessions.deleteById(id);
-                lease.forget();
+                lease.end();
+                store.deleteUpload(id.toString());
                 throw digestMismatch(e);
             }
             long size = writer.size();
             transactions.executeWithoutResult(status -> {
                 links.link(lease.session.repositoryId(), expected, size);
-                sessions.deleteById(id);
+                lease.end();
             });
-            lease.forget();
+            deleteUploadData(id);
             uploads.increment();
             return size;
+        } catch (UploadLostException e) {
+            throw outOfOrder(find(repository, id), e.getMessage());
         }
     }
 
@@ -174,9 +184,9 @@ public class Uploads {
             writer.commit(expected);
         } catch (DigestMismatchException e) {
             throw digestMismatch(e);
-        } catch (IOException | RuntimeException e) {
+        } finally {
+            // nobody else knows this upload: its scratch data goes at once, the published blob stays
             writer.abort();
-            throw e;
         }
         links.link(repositoryId, expected, writer.size());
         uploads.increment();
@@ -200,29 +210,57 @@ public class Uploads {
         return mounted;
     }
 
-    /** Cancels a session and removes its data. */
+    /**
+     * Cancels a session and removes its data. A request still writing to it keeps it: the cancel
+     * waits for that request a bounded time, like a closing PUT, and then deletes the session as
+     * its holder, so no writer is cut off mid-write and none can record progress afterwards.
+     */
     public void cancel(RepositoryName repository, UUID id) throws IOException {
-        UploadSession session = find(repository, id);
-        sessions.deleteById(session.id());
-        store.deleteUpload(id.toString());
+        try (Lease lease = claim(repository, id, claimWait)) {
+            lease.end();
+        }
+        deleteUploadData(id);
     }
 
-    /** Removes sessions nobody has touched for {@code wharf.upload.stale-after}, with their data. */
+    /**
+     * Removes sessions nobody has touched for {@code wharf.upload.stale-after}, with their data,
+     * unless a request holds them; and what crashed publishes left in storage for as long.
+     */
     @Scheduled(fixedDelayString = "${wharf.upload.purge-interval:1h}", initialDelayString = "${wharf.upload.purge-interval:1h}")
     public int purgeStale() {
-        List<UUID> stale = sessions.findStale(clock.instant().minus(staleAfter));
-        for (UUID id : stale) {
+        double idleSeconds = staleAfter.toMillis() / 1000.0;
+        int purged = 0;
+        for (UUID id : sessions.findStale(idleSeconds)) {
             try {
-                store.deleteUpload(id.toString());
-                sessions.deleteById(id);
+                if (sessions.deleteIfStale(id, idleSeconds) == 1) {
+                    store.deleteUpload(id.toString());
+                    purged++;
+                }
             } catch (IOException | RuntimeException e) {
                 log.warn("could not purge stale upload {}: {}", id, e.toString());
             }
         }
-        if (!stale.isEmpty()) {
-            log.info("purged {} upload sessions idle for more than {}", stale.size(), staleAfter);
+        if (purged > 0) {
+            log.info("purged {} upload sessions idle for more than {}", purged, staleAfter);
         }
-        return stale.size();
+        try {
+            int swept = store.sweepAbandoned(clock.instant().minus(staleAfter));
+            if (swept > 0) {
+                log.info("removed {} abandoned storage uploads older than {}", swept, staleAfter);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not sweep abandoned storage uploads: {}", e.toString());
+        }
+        return purged;
+    }
+
+    /** The session is gone: its scratch data goes too (the stale-upload purge retries a failure). */
+    private void deleteUploadData(UUID id) {
+        try {
+            store.deleteUpload(id.toString());
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not remove the data of upload {}: {}", id, e.toString());
+        }
     }
 
     /** The subject that started upload {@code id} of {@code repository}, when known. */
@@ -266,52 +304,111 @@ public class Uploads {
                 .withHeader("Docker-Upload-UUID", session.id().toString());
     }
 
-    private BlobWriter resume(UploadSession session) throws IOException {
+    private BlobWriter resume(Lease lease) throws IOException {
+        UploadSession session = lease.session;
         DigestAlgorithm algorithm = DigestAlgorithm.fromPrefix(session.algorithm());
         Digest soFar = session.digestSoFar() == null ? null : Digest.parse(session.digestSoFar());
-        return store.resumeWriter(session.id().toString(),
-                new UploadState(session.size(), algorithm, soFar, session.storeState()));
+        try {
+            return store.resumeWriter(session.id().toString(),
+                    new UploadState(session.size(), algorithm, soFar, session.storeState()), lease);
+        } catch (UploadGoneException e) {
+            lease.end();
+            deleteUploadData(session.id());
+            throw new OciException(OciErrorCode.BLOB_UPLOAD_UNKNOWN, e.getMessage() + "; start the upload again");
+        }
     }
 
-    private Lease claim(RepositoryName repository, UUID id) {
+    /**
+     * Takes the session's lease, waiting up to {@code wait} while another request holds it.
+     *
+     * @throws OciException 416 when it stays held, 404 when the session is unknown in {@code repository}
+     */
+    private Lease claim(RepositoryName repository, UUID id, Duration wait) {
         UUID token = UUID.randomUUID();
-        Instant now = clock.instant();
-        if (sessions.claim(id, token, now, now.plus(leaseTtl)) == 0) {
+        double ttlSeconds = leaseTtl.toMillis() / 1000.0;
+        long deadline = System.nanoTime() + wait.toNanos();
+        long pause = 20;
+        while (true) {
+            long before = System.nanoTime();
+            if (sessions.claim(id, repository.value(), token, ttlSeconds) == 1) {
+                UploadSession session = sessions.findHeld(id, token).orElseThrow(() -> unknownUpload(id));
+                return new Lease(session, token, before);
+            }
             UploadSession session = find(repository, id);
-            throw outOfOrder(session, "another request is writing to upload " + id);
+            if (System.nanoTime() >= deadline) {
+                throw outOfOrder(session, "another request is writing to upload " + id);
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw outOfOrder(session, "another request is writing to upload " + id);
+            }
+            pause = Math.min(pause * 2, 250);
         }
-        UploadSession session = sessions.findInRepository(id, repository.value()).orElse(null);
-        if (session == null) {
-            sessions.release(id, token);
-            throw unknownUpload(id);
-        }
-        return new Lease(session, token);
     }
 
-    /** The right to write to one session, held for one request. */
-    private final class Lease implements AutoCloseable {
+    /**
+     * The right to write to one session, held for one request, and the fence that keeps this request
+     * off storage once it may have lost that right.
+     *
+     * <p>The lease lapses {@code lease-ttl} after it was last taken or renewed, by PostgreSQL's clock.
+     * This request measures from just before it sent that statement, with its own monotonic clock, so
+     * its view of the lapse is never later than the database's: it renews after a quarter of the
+     * lease and, before every storage write, refuses to go on once half the lease has passed without
+     * a renewal it saw succeed. A renewal succeeds only while nobody claimed the session (token and
+     * generation in the same statement), so a request that lost the session fails instead of writing.
+     */
+    private final class Lease implements AutoCloseable, WriteFence {
         private final UploadSession session;
         private final UUID token;
+        private final long generation;
         private boolean held = true;
-        private long renewedAt = System.nanoTime();
+        private long grantedAt;
 
-        Lease(UploadSession session, UUID token) {
+        Lease(UploadSession session, UUID token, long grantedAt) {
             this.session = session;
             this.token = token;
+            this.generation = session.generation();
+            this.grantedAt = grantedAt;
+        }
+
+        @Override
+        public String tag() {
+            return "g" + generation;
+        }
+
+        @Override
+        public boolean continuesInPlace() {
+            return session.continuable();
+        }
+
+        @Override
+        public void check() throws IOException {
+            if (!held) {
+                throw new UploadLostException("upload " + session.id() + " is no longer held by this request");
+            }
+            long elapsed = System.nanoTime() - grantedAt;
+            if (elapsed < leaseTtl.toNanos() / 4) {
+                return;
+            }
+            long before = System.nanoTime();
+            if (sessions.renew(session.id(), token, generation, leaseTtl.toMillis() / 1000.0) == 0) {
+                held = false;
+                throw new UploadLostException("upload " + session.id() + " was cancelled or taken over");
+            }
+            grantedAt = before;
         }
 
         /** Renews the lease while {@code in} is read, so long transfers keep it. */
         InputStream keepAlive(InputStream in) {
-            long every = leaseTtl.toNanos() / 4;
             return new FilterInputStream(in) {
                 @Override
                 public int read(byte[] b, int off, int len) throws IOException {
-                    if (System.nanoTime() - renewedAt > every) {
-                        Instant now = clock.instant();
-                        if (sessions.renew(session.id(), token, now, now.plus(leaseTtl)) == 0) {
-                            throw new RequestBodyException("upload " + session.id() + " was cancelled or taken over");
-                        }
-                        renewedAt = System.nanoTime();
+                    try {
+                        check();
+                    } catch (UploadLostException e) {
+                        throw new RequestBodyException(e.getMessage());
                     }
                     return super.read(b, off, len);
                 }
@@ -320,8 +417,8 @@ public class Uploads {
 
         void recordAndRelease(UploadState state) {
             String soFar = state.digestSoFar() == null ? null : state.digestSoFar().toString();
-            int updated = sessions.recordAndRelease(session.id(), token, state.size(), soFar, state.storeState(),
-                    clock.instant());
+            int updated = sessions.recordAndRelease(session.id(), token, generation, session.size(), state.size(),
+                    soFar, state.storeState());
             held = false;
             if (updated == 0) {
                 throw new OciException(OciErrorCode.BLOB_UPLOAD_UNKNOWN,
@@ -329,17 +426,32 @@ public class Uploads {
             }
         }
 
-        /** The session is gone (completed or discarded): nothing to release. */
-        void forget() {
+        /**
+         * Ends the session as its holder (published, discarded, cancelled); inside a transaction,
+         * the transaction fails with it.
+         */
+        void end() {
+            int deleted = sessions.deleteHeld(session.id(), token, generation);
             held = false;
+            if (deleted == 0) {
+                throw new OciException(OciErrorCode.BLOB_UPLOAD_UNKNOWN,
+                        "upload " + session.id() + " was cancelled or taken over");
+            }
         }
 
         @Override
         public void close() {
             if (held) {
                 held = false;
-                sessions.release(session.id(), token);
+                sessions.release(session.id(), token, generation);
             }
+        }
+    }
+
+    /** This request lost its upload session: it must not touch storage again. */
+    static final class UploadLostException extends IOException {
+        UploadLostException(String message) {
+            super(message);
         }
     }
 }

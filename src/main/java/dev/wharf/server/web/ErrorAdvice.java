@@ -89,6 +89,17 @@ public class ErrorAdvice {
             log.debug("client went away during {} {}: {}", request.getMethod(), request.getRequestURI(), e.toString());
             return null;
         }
+        var unavailable = Unavailability.of(e);
+        if (unavailable.isPresent()) {
+            log.warn("{} {}: {} ({})", request.getMethod(), request.getRequestURI(), unavailable.get(),
+                    FaultBarrierFilter.rootCause(e));
+            var builder = ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .header(HttpHeaders.RETRY_AFTER, Integer.toString(Unavailability.RETRY_AFTER_SECONDS));
+            if ("HEAD".equals(request.getMethod())) {
+                return builder.build();
+            }
+            return builder.contentType(MediaType.APPLICATION_JSON).body(ErrorResponses.unavailable(unavailable.get()));
+        }
         log.error("{} {} failed", request.getMethod(), request.getRequestURI(), e);
         var builder = ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR);
         if ("HEAD".equals(request.getMethod())) {
@@ -98,7 +109,7 @@ public class ErrorAdvice {
                 .body(ErrorResponses.internal("internal server error; the registry log has the details"));
     }
 
-    private static boolean isClientDisconnect(Throwable e) {
+    static boolean isClientDisconnect(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ClientAbortException) {
                 return true;

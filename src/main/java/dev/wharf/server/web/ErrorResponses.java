@@ -46,6 +46,14 @@ public class ErrorResponses {
         return new Body(List.of(new Error("UNKNOWN", message, null)));
     }
 
+    /**
+     * The body for a dependency that is down (database, object store): {@code UNAVAILABLE}, the
+     * code distribution answers 503 with.
+     */
+    public static Body unavailable(String message) {
+        return new Body(List.of(new Error("UNAVAILABLE", message, null)));
+    }
+
     /** The response for {@code e}; HEAD requests get the status and headers without a body. */
     public ResponseEntity<Object> response(HttpServletRequest request, OciException e) {
         return response(request, e, HttpHeaders.EMPTY);
@@ -58,6 +66,31 @@ public class ErrorResponses {
             return builder.build();
         }
         return builder.contentType(MediaType.APPLICATION_JSON).body(body(e));
+    }
+
+    /** Writes a 503 with {@code Retry-After} and the {@code UNAVAILABLE} body, outside Spring MVC. */
+    public void writeUnavailable(HttpServletRequest request, HttpServletResponse response, String message)
+            throws IOException {
+        response.setHeader(HttpHeaders.RETRY_AFTER, Integer.toString(Unavailability.RETRY_AFTER_SECONDS));
+        writeBody(request, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, unavailable(message));
+    }
+
+    /** Writes a 500 with the {@code UNKNOWN} body (no internals), outside Spring MVC. */
+    public void writeInternal(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        writeBody(request, response, HttpServletResponse.SC_INTERNAL_SERVER_ERROR,
+                internal("internal server error; the registry log has the details"));
+    }
+
+    private void writeBody(HttpServletRequest request, HttpServletResponse response, int status, Body body)
+            throws IOException {
+        response.setStatus(status);
+        if ("HEAD".equals(request.getMethod())) {
+            return;
+        }
+        byte[] bytes = json.writeValueAsBytes(body);
+        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+        response.setContentLength(bytes.length);
+        response.getOutputStream().write(bytes);
     }
 
     /** Writes the response for {@code e} directly, for code that runs outside Spring MVC. */

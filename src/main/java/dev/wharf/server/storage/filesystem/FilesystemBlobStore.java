@@ -8,17 +8,23 @@ import dev.wharf.server.storage.BlobStore;
 import dev.wharf.server.storage.BlobWriter;
 import dev.wharf.server.storage.HashingBlobWriter;
 import dev.wharf.server.storage.RunningDigests;
+import dev.wharf.server.storage.UploadGoneException;
 import dev.wharf.server.storage.UploadState;
+import dev.wharf.server.storage.WriteFence;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -26,6 +32,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -35,11 +43,13 @@ import java.util.Set;
  *
  * <pre>
  * &lt;root&gt;/blobs/&lt;algorithm&gt;/&lt;first two hex digits&gt;/&lt;hex&gt;   a published blob
- * &lt;root&gt;/uploads/&lt;upload id&gt;                               an upload in progress
+ * &lt;root&gt;/uploads/&lt;upload id&gt;/&lt;writer tag&gt;                 a segment of an upload in progress
  * </pre>
  *
- * Uploads are appended in place; publishing fsyncs the file and renames it into {@code blobs/}
- * (atomic on one filesystem), then fsyncs the directory. Reads can use the file directly
+ * Uploads are appended in place to their last segment while writers hand over cleanly, and get a
+ * new segment when a writer takes over from one that lost its lease (see {@link WriteFence}).
+ * Publishing fsyncs and hard-links a single segment into {@code blobs/} (or concatenates several
+ * into a file renamed there; both atomic on one filesystem), then fsyncs the directory. Reads can use the file directly
  * (sendfile). Several replicas may share the root over a network filesystem with atomic rename.
  */
 public final class FilesystemBlobStore implements BlobStore {
@@ -130,21 +140,22 @@ public final class FilesystemBlobStore implements BlobStore {
 
     @Override
     public BlobWriter newWriter(String uploadId, DigestAlgorithm algorithm) throws IOException {
+        Path dir = uploadPath(uploadId);
         if (POSIX) {
-            Files.createFile(uploadPath(uploadId), PosixFilePermissions.asFileAttribute(PRIVATE_FILE));
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PRIVATE_DIRECTORY));
         } else {
-            Files.createFile(uploadPath(uploadId));
+            Files.createDirectory(dir);
         }
-        return new Writer(uploadId, new UploadState(0, algorithm, null, null));
+        return new Writer(uploadId, new UploadState(0, algorithm, null, ""), WriteFence.exclusive());
     }
 
     @Override
-    public BlobWriter resumeWriter(String uploadId, UploadState state) throws IOException {
-        Path path = uploadPath(uploadId);
-        if (!Files.exists(path)) {
-            throw new NoSuchFileException(path.toString(), null, "upload data is gone");
+    public BlobWriter resumeWriter(String uploadId, UploadState state, WriteFence fence) throws IOException {
+        Path dir = uploadPath(uploadId);
+        if (!Files.isDirectory(dir) || state.storeState() == null) {
+            throw new UploadGoneException("the data of upload " + uploadId + " is gone");
         }
-        return new Writer(uploadId, state);
+        return new Writer(uploadId, state, fence);
     }
 
     @Override
@@ -159,25 +170,111 @@ public final class FilesystemBlobStore implements BlobStore {
 
     @Override
     public void deleteUpload(String uploadId) throws IOException {
-        Files.deleteIfExists(uploadPath(uploadId));
+        Path path = uploadPath(uploadId);
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(path)) {
+                for (Path file : files) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        }
+        // also a single file: the layout of versions before segments
+        Files.deleteIfExists(path);
     }
 
+    /** A file of an upload holding {@code length} recorded bytes, written by the writer {@code tag}. */
+    private record Segment(String tag, long length) {
+    }
+
+    private static List<Segment> parseSegments(String state) {
+        List<Segment> segments = new ArrayList<>();
+        if (state.isEmpty()) {
+            return segments;
+        }
+        for (String entry : state.split(",")) {
+            int colon = entry.indexOf(':');
+            String tag = colon < 0 ? "" : entry.substring(0, colon);
+            if (!tag.matches("[a-z0-9]{1,64}")) {
+                throw new IllegalArgumentException("not a filesystem upload state: " + state);
+            }
+            segments.add(new Segment(tag, Long.parseLong(entry.substring(colon + 1))));
+        }
+        return segments;
+    }
+
+    /**
+     * An upload as segment files in {@code uploads/<id>/}, one per writer that could not continue in
+     * place (see {@link WriteFence}); the recorded state lists them with their recorded lengths, and
+     * bytes past a recorded length are ignored. Typical pushes (one PATCH or a monolithic PUT, or
+     * chunks handed over cleanly) have one segment, published with a hard link: no copy.
+     */
     private final class Writer extends HashingBlobWriter {
 
-        private final Path path;
+        private final Path dir;
+        private final List<Segment> segments;
         private FileChannel channel;
+        private boolean appendingInPlace;
+        private long startLength;
 
-        Writer(String uploadId, UploadState state) {
-            super(uploadId, state, runningDigests);
-            this.path = uploadPath(uploadId);
+        Writer(String uploadId, UploadState state, WriteFence fence) {
+            super(uploadId, state, fence, runningDigests);
+            this.dir = uploadPath(uploadId);
+            this.segments = parseSegments(state.storeState());
+            long total = segments.stream().mapToLong(Segment::length).sum();
+            if (total != state.size()) {
+                throw new IllegalArgumentException("upload " + uploadId + " records " + state.size()
+                        + " bytes but its segments hold " + total);
+            }
+        }
+
+        private Path segmentPath(String tag) {
+            return dir.resolve(tag);
         }
 
         @Override
         protected void beginAppend() throws IOException {
-            channel = FileChannel.open(path, StandardOpenOption.WRITE);
-            // a crashed append may have left bytes past the recorded size
-            channel.truncate(size());
-            channel.position(size());
+            Segment last = segments.isEmpty() ? null : segments.get(segments.size() - 1);
+            appendingInPlace = last != null && (fence.continuesInPlace() || last.tag().equals(fence.tag()))
+                    && !published(segmentPath(last.tag()));
+            if (appendingInPlace) {
+                try {
+                    channel = FileChannel.open(segmentPath(last.tag()), StandardOpenOption.WRITE);
+                } catch (NoSuchFileException e) {
+                    throw new UploadGoneException("the data of upload " + uploadId + " is gone");
+                }
+                startLength = last.length();
+                // a failed append may have left bytes past the recorded length
+                channel.truncate(startLength);
+                channel.position(startLength);
+            } else {
+                startLength = 0;
+                Path segment = segmentPath(fence.tag());
+                try {
+                    channel = POSIX
+                            ? FileChannel.open(segment, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                                    PosixFilePermissions.asFileAttribute(PRIVATE_FILE))
+                            : FileChannel.open(segment, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                } catch (NoSuchFileException e) {
+                    throw new UploadGoneException("the data of upload " + uploadId + " is gone");
+                }
+            }
+        }
+
+        /**
+         * True when the segment is also a published blob (a hard link made by a publish whose
+         * session could not be closed): it must never change again.
+         */
+        private boolean published(Path segment) throws IOException {
+            if (!POSIX) {
+                return false;
+            }
+            try {
+                return ((Number) Files.getAttribute(segment, "unix:nlink")).intValue() > 1;
+            } catch (UnsupportedOperationException | IllegalArgumentException e) {
+                return false;
+            } catch (NoSuchFileException e) {
+                throw new UploadGoneException("the data of upload " + uploadId + " is gone");
+            }
         }
 
         @Override
@@ -192,7 +289,16 @@ public final class FilesystemBlobStore implements BlobStore {
         protected void finishAppend(long newSize) throws IOException {
             FileChannel c = channel;
             channel = null;
+            long length = c.position();
             c.close();
+            if (appendingInPlace) {
+                Segment last = segments.remove(segments.size() - 1);
+                segments.add(new Segment(last.tag(), length));
+            } else if (length > 0) {
+                segments.add(new Segment(fence.tag(), length));
+            } else {
+                Files.deleteIfExists(segmentPath(fence.tag()));
+            }
         }
 
         @Override
@@ -203,46 +309,107 @@ public final class FilesystemBlobStore implements BlobStore {
                 return;
             }
             try (c) {
-                c.truncate(size);
+                if (appendingInPlace) {
+                    c.truncate(startLength);
+                }
+            }
+            if (!appendingInPlace) {
+                Files.deleteIfExists(segmentPath(fence.tag()));
             }
         }
 
         @Override
         protected InputStream openStored() throws IOException {
-            return Files.newInputStream(path);
+            List<InputStream> streams = new ArrayList<>();
+            try {
+                for (Segment segment : segments) {
+                    FileChannel c = FileChannel.open(segmentPath(segment.tag()), StandardOpenOption.READ);
+                    streams.add(new BoundedInputStream(Channels.newInputStream(c), segment.length()));
+                }
+            } catch (NoSuchFileException e) {
+                for (InputStream in : streams) {
+                    in.close();
+                }
+                throw new UploadGoneException("the data of upload " + uploadId + " is gone");
+            }
+            return new SequenceInputStream(java.util.Collections.enumeration(streams));
         }
 
         @Override
         protected void publish(Digest digest, long size) throws IOException {
             Path target = blobPath(digest);
             if (Files.exists(target)) {
-                Files.deleteIfExists(path);
                 return;
             }
-            try (FileChannel c = FileChannel.open(path, StandardOpenOption.WRITE)) {
-                c.force(true);
+            Path blobDir = privateDirectories(target.getParent());
+            if (segments.size() == 1 && Files.size(segmentPath(segments.get(0).tag())) == size) {
+                // one segment of exactly the blob: link it, leaving the upload intact for whoever
+                // may still need it until the session is gone
+                Path segment = segmentPath(segments.get(0).tag());
+                try (FileChannel c = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+                    c.force(true);
+                }
+                try {
+                    Files.createLink(target, segment);
+                    fsyncDirectory(blobDir);
+                    return;
+                } catch (FileAlreadyExistsException e) {
+                    return; // another upload of the same content won the race; identical bytes
+                } catch (UnsupportedOperationException | FileSystemException e) {
+                    // no hard links here: fall through to a copy
+                }
             }
-            Path dir = privateDirectories(target.getParent());
+            Path assembled = dir.resolve("publish-" + fence.tag());
+            try (FileChannel out = POSIX
+                    ? FileChannel.open(assembled, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                            PosixFilePermissions.asFileAttribute(PRIVATE_FILE))
+                    : FileChannel.open(assembled, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                for (Segment segment : segments) {
+                    try (FileChannel in = FileChannel.open(segmentPath(segment.tag()), StandardOpenOption.READ)) {
+                        long done = 0;
+                        while (done < segment.length()) {
+                            long n = in.transferTo(done, segment.length() - done, out);
+                            if (n <= 0) {
+                                throw new UploadGoneException("segment " + segment.tag() + " of upload " + uploadId
+                                        + " is shorter than recorded");
+                            }
+                            done += n;
+                        }
+                    }
+                }
+                out.force(true);
+            }
             try {
-                Files.move(path, target, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(assembled, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException e) {
-                // another upload of the same content won the race; identical bytes
-                Files.deleteIfExists(path);
+                Files.deleteIfExists(assembled);
                 return;
             } catch (AtomicMoveNotSupportedException e) {
+                Files.deleteIfExists(assembled);
                 throw new IOException("the blob store needs uploads/ and blobs/ on one filesystem", e);
             }
-            fsyncDirectory(dir);
+            fsyncDirectory(blobDir);
         }
 
         @Override
         protected void discard() throws IOException {
-            Files.deleteIfExists(path);
+            if (channel != null) {
+                channel.close();
+                channel = null;
+            }
+            deleteUpload(uploadId);
         }
 
         @Override
         protected String storeState() {
-            return null;
+            StringBuilder out = new StringBuilder();
+            for (Segment segment : segments) {
+                if (!out.isEmpty()) {
+                    out.append(',');
+                }
+                out.append(segment.tag()).append(':').append(segment.length());
+            }
+            return out.toString();
         }
     }
 

@@ -8,7 +8,9 @@ import dev.wharf.server.storage.BlobStore;
 import dev.wharf.server.storage.BlobWriter;
 import dev.wharf.server.storage.HashingBlobWriter;
 import dev.wharf.server.storage.RunningDigests;
+import dev.wharf.server.storage.UploadGoneException;
 import dev.wharf.server.storage.UploadState;
+import dev.wharf.server.storage.WriteFence;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
@@ -42,9 +44,13 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  *
  * <pre>
  * &lt;prefix&gt;blobs/&lt;algorithm&gt;/&lt;first two hex digits&gt;/&lt;hex&gt;   a published blob
- * &lt;prefix&gt;uploads/&lt;upload id&gt;/part-NNNNN                 full parts of an upload, all partSize bytes
- * &lt;prefix&gt;uploads/&lt;upload id&gt;/tail                        the bytes after the last full part
+ * &lt;prefix&gt;uploads/&lt;upload id&gt;/part-NNNNN-&lt;tag&gt;           full parts of an upload, all partSize bytes
+ * &lt;prefix&gt;uploads/&lt;upload id&gt;/tail-&lt;tag&gt;                  the bytes after the last full part
  * </pre>
+ *
+ * <p>Every object carries the tag of the writer that stored it (see {@link WriteFence}) and is
+ * never overwritten by another writer: the recorded state names which objects hold the upload, so
+ * whatever a writer that lost its lease stores later is never read, and goes with the upload.
  *
  * <p>Appends spool to a local temporary file (never to the heap) and upload each full part as its
  * own object; what is left when a request ends is stored as the tail and carried into the next
@@ -109,12 +115,12 @@ public final class S3BlobStore implements BlobStore {
         return prefix + "uploads/" + uploadId + "/";
     }
 
-    private String partKey(String uploadId, long partNumber) {
-        return uploadPrefix(uploadId) + String.format("part-%05d", partNumber);
+    private String partKey(String uploadId, long partNumber, String tag) {
+        return uploadPrefix(uploadId) + String.format("part-%05d-%s", partNumber, tag);
     }
 
-    private String tailKey(String uploadId) {
-        return uploadPrefix(uploadId) + "tail";
+    private String tailKey(String uploadId, String tag) {
+        return uploadPrefix(uploadId) + "tail-" + tag;
     }
 
     @Override
@@ -192,12 +198,17 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public BlobWriter newWriter(String uploadId, DigestAlgorithm algorithm) {
-        return new Writer(uploadId, new UploadState(0, algorithm, null, encodeState(0, partSize)));
+        return new Writer(uploadId, new UploadState(0, algorithm, null, encodeState(partSize, null, List.of())),
+                WriteFence.exclusive());
     }
 
     @Override
-    public BlobWriter resumeWriter(String uploadId, UploadState state) {
-        return new Writer(uploadId, state);
+    public BlobWriter resumeWriter(String uploadId, UploadState state, WriteFence fence) throws IOException {
+        String s = state.storeState();
+        if (s == null || !s.startsWith(STATE_VERSION)) {
+            throw new UploadGoneException("upload " + uploadId + " was started by an older version; start it again");
+        }
+        return new Writer(uploadId, state, fence);
     }
 
     @Override
@@ -231,42 +242,94 @@ public final class S3BlobStore implements BlobStore {
         }
     }
 
-    private static String encodeState(long parts, long partSize) {
-        return parts + "/" + partSize;
+    private static final String STATE_VERSION = "2/";
+
+    /**
+     * {@code 2/<part size>/<tail tag or ->/<tag>*<count>,...}: the part size, the writer of the tail,
+     * and the writers of the full parts in order, run-length encoded.
+     */
+    private static String encodeState(long partSize, String tailTag, List<String> partTags) {
+        StringBuilder runs = new StringBuilder();
+        for (int i = 0; i < partTags.size(); ) {
+            int j = i;
+            while (j < partTags.size() && partTags.get(j).equals(partTags.get(i))) {
+                j++;
+            }
+            if (!runs.isEmpty()) {
+                runs.append(',');
+            }
+            runs.append(partTags.get(i)).append('*').append(j - i);
+            i = j;
+        }
+        return STATE_VERSION + partSize + "/" + (tailTag == null ? "-" : tailTag) + "/" + runs;
+    }
+
+    /**
+     * Aborts multipart uploads under the store's prefix started before {@code cutoff}: publishes that
+     * died between creating and completing (or aborting) one.
+     */
+    @Override
+    public int sweepAbandoned(java.time.Instant cutoff) throws IOException {
+        int aborted = 0;
+        try {
+            for (var upload : s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix)).uploads()) {
+                if (upload.initiated() != null && upload.initiated().isBefore(cutoff)) {
+                    s3.abortMultipartUpload(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
+                    aborted++;
+                }
+            }
+        } catch (SdkException e) {
+            throw new IOException("S3 sweep of multipart uploads under " + prefix + ": " + e.getMessage(), e);
+        }
+        return aborted;
     }
 
     private final class Writer extends HashingBlobWriter {
 
-        /** Full parts already stored, and the part size they were cut at (fixed per upload). */
-        private long parts;
+        /** The writers of the full parts already stored, in order; the part size (fixed per upload). */
+        private final List<String> partTags = new ArrayList<>();
         private final long uploadPartSize;
+        private String tailTag;
         /** Set during an append: the local spool holding the bytes after the last full part. */
         private Path spool;
         private FileChannel spoolChannel;
-        private long partsDuringAppend;
+        private final List<String> partsDuringAppend = new ArrayList<>();
 
-        Writer(String uploadId, UploadState state) {
-            super(uploadId, state, runningDigests);
-            String s = state.storeState();
-            int slash = s == null ? -1 : s.indexOf('/');
-            if (slash < 0) {
-                throw new IllegalArgumentException("not an S3 upload state: " + s);
+        Writer(String uploadId, UploadState state, WriteFence fence) {
+            super(uploadId, state, fence, runningDigests);
+            String[] fields = state.storeState().split("/", -1);
+            if (fields.length != 4 || !fields[0].equals("2")) {
+                throw new IllegalArgumentException("not an S3 upload state: " + state.storeState());
             }
-            this.parts = Long.parseLong(s.substring(0, slash));
-            this.uploadPartSize = Long.parseLong(s.substring(slash + 1));
+            this.uploadPartSize = Long.parseLong(fields[1]);
+            this.tailTag = fields[2].equals("-") ? null : fields[2];
+            if (!fields[3].isEmpty()) {
+                for (String run : fields[3].split(",")) {
+                    int star = run.indexOf('*');
+                    String tag = run.substring(0, star);
+                    for (long n = Long.parseLong(run.substring(star + 1)); n > 0; n--) {
+                        partTags.add(tag);
+                    }
+                }
+            }
+            if (tailSize() < 0 || tailSize() >= uploadPartSize || (tailSize() > 0) != (tailTag != null)) {
+                throw new IllegalArgumentException("S3 upload state " + state.storeState() + " does not match "
+                        + state.size() + " bytes");
+            }
         }
 
         private long tailSize() {
-            return size() - parts * uploadPartSize;
+            return size() - partTags.size() * uploadPartSize;
         }
 
         @Override
         protected void beginAppend() throws IOException {
             spool = Files.createTempFile(spoolDirectory, "upload-", ".part");
             spoolChannel = FileChannel.open(spool, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            partsDuringAppend = parts;
+            partsDuringAppend.clear();
+            partsDuringAppend.addAll(partTags);
             if (tailSize() > 0) {
-                try (InputStream tail = get(tailKey(uploadId), "bytes=0-" + (tailSize() - 1))) {
+                try (InputStream tail = get(tailKey(uploadId, tailTag), "bytes=0-" + (tailSize() - 1))) {
                     byte[] buffer = new byte[BUFFER_SIZE];
                     int n;
                     while ((n = tail.read(buffer)) != -1) {
@@ -288,8 +351,9 @@ public final class S3BlobStore implements BlobStore {
                 offset += room;
                 length -= room;
                 if (spoolChannel.position() == uploadPartSize) {
-                    putSpool(partKey(uploadId, partsDuringAppend + 1));
-                    partsDuringAppend++;
+                    fence.check();
+                    putSpool(partKey(uploadId, partsDuringAppend.size() + 1, fence.tag()));
+                    partsDuringAppend.add(fence.tag());
                     spoolChannel.truncate(0);
                     spoolChannel.position(0);
                 }
@@ -321,8 +385,13 @@ public final class S3BlobStore implements BlobStore {
 
         @Override
         protected void finishAppend(long newSize) throws IOException {
-            putSpool(tailKey(uploadId));
-            parts = partsDuringAppend;
+            boolean hasTail = spoolChannel.position() > 0;
+            if (hasTail) {
+                putSpool(tailKey(uploadId, fence.tag()));
+            }
+            partTags.clear();
+            partTags.addAll(partsDuringAppend);
+            tailTag = hasTail ? fence.tag() : null;
             closeSpool();
         }
 
@@ -376,11 +445,11 @@ public final class S3BlobStore implements BlobStore {
         /** The objects holding the upload's bytes, in order. */
         private List<String> storedKeys() {
             List<String> keys = new ArrayList<>();
-            for (long i = 1; i <= parts; i++) {
-                keys.add(partKey(uploadId, i));
+            for (int i = 0; i < partTags.size(); i++) {
+                keys.add(partKey(uploadId, i + 1, partTags.get(i)));
             }
             if (tailSize() > 0) {
-                keys.add(tailKey(uploadId));
+                keys.add(tailKey(uploadId, tailTag));
             }
             return keys;
         }
@@ -395,7 +464,6 @@ public final class S3BlobStore implements BlobStore {
             } catch (SdkException e) {
                 throw new IOException("S3 publish " + target + ": " + e.getMessage(), e);
             }
-            deleteUpload(uploadId);
         }
 
         private void assemble(String target) {
@@ -440,7 +508,7 @@ public final class S3BlobStore implements BlobStore {
 
         @Override
         protected String storeState() {
-            return encodeState(parts, uploadPartSize);
+            return encodeState(uploadPartSize, tailTag, partTags);
         }
     }
 

@@ -8,6 +8,7 @@ import dev.wharf.server.storage.BlobStore;
 import dev.wharf.server.storage.BlobStoreContract;
 import dev.wharf.server.storage.BlobWriter;
 import dev.wharf.server.storage.RunningDigests;
+import dev.wharf.server.storage.UploadState;
 import dev.wharf.testing.TestData;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -26,11 +27,30 @@ class FilesystemBlobStoreTests extends BlobStoreContract {
 
     private FilesystemBlobStore store;
     private FilesystemBlobStore other;
+    private RunningDigests otherDigests;
 
     @BeforeEach
     void setUp() throws IOException {
         store = new FilesystemBlobStore(root, new RunningDigests(100));
-        other = new FilesystemBlobStore(root, new RunningDigests(100));
+        otherDigests = new RunningDigests(100);
+        other = new FilesystemBlobStore(root, otherDigests);
+    }
+
+    @Override
+    protected RunningDigests otherReplicaDigests() {
+        return otherDigests;
+    }
+
+    @Override
+    protected java.util.List<String> scratchOf(String uploadId) throws IOException {
+        Path dir = root.resolve("uploads").resolve(uploadId);
+        if (!Files.exists(dir)) {
+            return java.util.List.of();
+        }
+        try (var files = Files.list(dir)) {
+            return java.util.stream.Stream.concat(java.util.stream.Stream.of(uploadId),
+                    files.map(f -> uploadId + "/" + f.getFileName())).sorted().toList();
+        }
     }
 
     @Override
@@ -62,8 +82,12 @@ class FilesystemBlobStoreTests extends BlobStoreContract {
         String uploadId = UUID.randomUUID().toString();
         BlobWriter writer = store.newWriter(uploadId, DigestAlgorithm.SHA256);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("uploads").resolve(uploadId))))
-                .isEqualTo("rw-------");
+                .isEqualTo("rwx------");
         writer.append(new ByteArrayInputStream(content));
+        try (var segments = Files.list(root.resolve("uploads").resolve(uploadId))) {
+            assertThat(segments).allSatisfy(segment -> assertThat(PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(segment))).isEqualTo("rw-------"));
+        }
         writer.commit(digest);
 
         Path blob = root.resolve("blobs/sha256").resolve(digest.hex().substring(0, 2)).resolve(digest.hex());
@@ -82,13 +106,31 @@ class FilesystemBlobStoreTests extends BlobStoreContract {
     }
 
     @Test
-    void committedUploadsLeaveNoScratchFiles() throws Exception {
+    void committedUploadsLeaveNoScratchFilesOnceDeleted() throws Exception {
         byte[] content = TestData.random(1000);
-        BlobWriter writer = store.newWriter(UUID.randomUUID().toString(), DigestAlgorithm.SHA256);
+        String id = UUID.randomUUID().toString();
+        BlobWriter writer = store.newWriter(id, DigestAlgorithm.SHA256);
         writer.append(new ByteArrayInputStream(content));
         writer.commit(Digest.sha256(content));
+        store.deleteUpload(id);
         try (var files = Files.list(root.resolve("uploads"))) {
             assertThat(files).isEmpty();
         }
+        assertThat(store.open(Digest.sha256(content)).localFile().orElseThrow()).hasBinaryContent(content);
+    }
+
+    @Test
+    void aSegmentPublishedByAHardLinkIsNeverAppendedToInPlace() throws Exception {
+        // a publish whose session could not be closed (database down): the client retries, and the
+        // next writer must not grow the file that is now also the published blob
+        byte[] content = TestData.random(5000);
+        String id = UUID.randomUUID().toString();
+        BlobWriter writer = store.newWriter(id, DigestAlgorithm.SHA256);
+        writer.append(new ByteArrayInputStream(content));
+        UploadState state = writer.state();
+        writer.commit(Digest.sha256(content));
+        BlobWriter retry = other.resumeWriter(id, state, fence("g9", true));
+        retry.append(new ByteArrayInputStream(TestData.random(100)));
+        assertThat(store.open(Digest.sha256(content)).localFile().orElseThrow()).hasBinaryContent(content);
     }
 }

@@ -13,6 +13,7 @@ import dev.wharf.testing.TestData;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,6 +31,7 @@ class S3BlobStoreIT extends BlobStoreContract {
 
     private S3BlobStore store;
     private S3BlobStore other;
+    private RunningDigests otherDigests;
 
     @BeforeAll
     static void startServer() {
@@ -49,7 +51,18 @@ class S3BlobStoreIT extends BlobStoreContract {
         client.createBucket(b -> b.bucket(bucket));
         Path spool = Files.createTempDirectory("wharf-spool-");
         store = new S3BlobStore(client, null, bucket, "registry/", PART, spool, new RunningDigests(100));
-        other = new S3BlobStore(client, null, bucket, "/registry", PART, spool, new RunningDigests(100));
+        otherDigests = new RunningDigests(100);
+        other = new S3BlobStore(client, null, bucket, "/registry", PART, spool, otherDigests);
+    }
+
+    @Override
+    protected RunningDigests otherReplicaDigests() {
+        return otherDigests;
+    }
+
+    @Override
+    protected List<String> scratchOf(String uploadId) {
+        return store.listKeys().stream().filter(k -> k.startsWith("registry/uploads/" + uploadId + "/")).toList();
     }
 
     @Override
@@ -71,9 +84,11 @@ class S3BlobStoreIT extends BlobStoreContract {
     void blobsLiveAtTheirContentAddressedKeyAndUploadsLeaveNothingBehind() throws Exception {
         byte[] content = TestData.random((int) PART + 100);
         Digest digest = Digest.sha256(content);
-        BlobWriter writer = store.newWriter(UUID.randomUUID().toString(), DigestAlgorithm.SHA256);
+        String id = UUID.randomUUID().toString();
+        BlobWriter writer = store.newWriter(id, DigestAlgorithm.SHA256);
         writer.append(new ByteArrayInputStream(content));
         writer.commit(digest);
+        store.deleteUpload(id);
         assertThat(store.listKeys()).contains("registry/blobs/sha256/" + digest.hex().substring(0, 2) + "/" + digest.hex())
                 .noneMatch(k -> k.startsWith("registry/uploads/"));
     }
