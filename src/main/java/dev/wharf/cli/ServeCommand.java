@@ -1,5 +1,6 @@
 package dev.wharf.cli;
 
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,7 +26,17 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Class<?> server = Class.forName(SERVER_CLASS);
         Method main = server.getMethod("main", String[].class);
-        main.invoke(null, (Object) springArguments);
+        try {
+            main.invoke(null, (Object) springArguments);
+        } catch (InvocationTargetException e) {
+            // Spring Boot has logged why; say it in one line rather than "InvocationTargetException"
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            throw new IllegalStateException("the server did not start: "
+                    + (root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage()), e.getCause());
+        }
         return KEEP_RUNNING;
     }
 }

@@ -1,5 +1,6 @@
 package dev.wharf.server.auth;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -17,6 +18,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param refreshTokenTtl      how long a refresh token (docker's stored identity token) lives
  * @param keyGrace             how long a retired signing key still verifies tokens; keep it longer
  *                             than {@code tokenTtl + uploadGrace}
+ * @param keyRefresh           how often each replica re-reads the signing keys from PostgreSQL: a
+ *                             key revoked on one replica stops verifying on the others within this
+ *                             time (on the replica that revoked it, at once)
+ * @param keyEncryptionKey     base64 of 32 random bytes ({@code openssl rand -base64 32}): the signing
+ *                             keys' private halves are stored encrypted with it (AES-256-GCM);
+ *                             unset with {@code keyEncryptionKeyFile} unset: stored in clear
+ * @param keyEncryptionKeyFile a file holding the key-encryption key (its base64, or the 32 raw
+ *                             bytes), e.g. a mounted Kubernetes Secret; at most one of the two is set
+ * @param previousKeyEncryptionKey     the key-encryption key before the current one, while rotating
+ *                             it: keys sealed with it are read, and sealed with the current one at start
+ * @param previousKeyEncryptionKeyFile the same in a file
  * @param clockSkew            tolerance for {@code exp} and {@code nbf} between replicas' clocks
  * @param uploadGrace          how long after its expiry the token of the principal that started an
  *                             upload still finishes that upload (PATCH, PUT, GET of that session only)
@@ -39,6 +51,11 @@ public record AuthProperties(@DefaultValue("true") boolean enabled,
                              @DefaultValue("5m") Duration tokenTtl,
                              @DefaultValue("30d") Duration refreshTokenTtl,
                              @DefaultValue("2h") Duration keyGrace,
+                             @DefaultValue("10s") Duration keyRefresh,
+                             String keyEncryptionKey,
+                             Path keyEncryptionKeyFile,
+                             String previousKeyEncryptionKey,
+                             Path previousKeyEncryptionKeyFile,
                              @DefaultValue("30s") Duration clockSkew,
                              @DefaultValue("1h") Duration uploadGrace,
                              @DefaultValue("10s") Duration credentialCacheTtl,
@@ -52,6 +69,9 @@ public record AuthProperties(@DefaultValue("true") boolean enabled,
     public AuthProperties {
         if (maxTokenLifetime.isNegative() || maxTokenLifetime.compareTo(Duration.ofDays(36_500)) > 0) {
             throw new IllegalArgumentException("wharf.auth.max-token-lifetime must be between 0 and 36500d");
+        }
+        if (keyRefresh.isNegative() || keyRefresh.isZero()) {
+            throw new IllegalArgumentException("wharf.auth.key-refresh must be positive");
         }
         if (maxTokensPerUser < 1 || maxRobotsPerNamespace < 1) {
             throw new IllegalArgumentException(

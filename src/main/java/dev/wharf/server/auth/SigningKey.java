@@ -6,7 +6,10 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
-/** A token signing key pair, as a private JWK (JSON). Shared by every replica. */
+/**
+ * A token signing key pair, shared by every replica. {@code jwk} is the private JWK, in clear or
+ * sealed by {@link KeyEncryption} (the stored form says which).
+ */
 @Entity
 @Table(name = "signing_keys")
 class SigningKey {
@@ -17,7 +20,7 @@ class SigningKey {
     @Column(nullable = false, updatable = false)
     private String algorithm;
 
-    @Column(nullable = false, updatable = false)
+    @Column(nullable = false)
     private String jwk;
 
     @Column(name = "created_at", nullable = false, updatable = false)
@@ -25,6 +28,9 @@ class SigningKey {
 
     @Column(name = "retired_at")
     private Instant retiredAt;
+
+    @Column(name = "revoked_at")
+    private Instant revokedAt;
 
     protected SigningKey() {
     }
@@ -44,6 +50,7 @@ class SigningKey {
         return algorithm;
     }
 
+    /** The stored form of the private key: a JWK in clear or sealed (see {@link KeyEncryption}). */
     String jwk() {
         return jwk;
     }
@@ -54,5 +61,24 @@ class SigningKey {
 
     Instant retiredAt() {
         return retiredAt;
+    }
+
+    Instant revokedAt() {
+        return revokedAt;
+    }
+
+    /** Replaces the stored form (sealing a key kept in clear); the key itself is unchanged. */
+    void store(String sealed) {
+        this.jwk = sealed;
+    }
+
+    /** Revokes the key at {@code now}; it is retired too, if it was not already. Idempotent. */
+    void revoke(Instant now) {
+        if (revokedAt == null) {
+            revokedAt = now;
+        }
+        if (retiredAt == null) {
+            retiredAt = now;
+        }
     }
 }

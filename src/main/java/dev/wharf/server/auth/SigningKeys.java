@@ -11,8 +11,12 @@ import org.springframework.transaction.annotation.Transactional;
 /** Token signing keys. */
 interface SigningKeys extends JpaRepository<SigningKey, String> {
 
-    /** Keys that still verify at {@code cutoff} (not retired, or retired after it), newest first. */
-    @Query("SELECT k FROM SigningKey k WHERE k.retiredAt IS NULL OR k.retiredAt > :cutoff ORDER BY k.createdAt DESC")
+    /**
+     * Keys that still verify at {@code cutoff} (not revoked, and not retired or retired after it),
+     * newest first.
+     */
+    @Query("SELECT k FROM SigningKey k WHERE k.revokedAt IS NULL AND (k.retiredAt IS NULL OR k.retiredAt > :cutoff)"
+            + " ORDER BY k.createdAt DESC")
     List<SigningKey> findUsable(@Param("cutoff") Instant cutoff);
 
     @Query("SELECT k FROM SigningKey k ORDER BY k.createdAt DESC")

@@ -29,7 +29,8 @@ import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
  * key of {@link TokenKeys} that is still accepted, {@code iss}, {@code aud} (= the service), and
  * {@code exp}/{@code nbf} with {@code wharf.auth.clock-skew}. Successful verifications are
  * remembered (bounded, keyed by the token's SHA-256) until the token expires or its key is
- * retired past its grace, so a verified token costs a hash and a map lookup.
+ * retired past its grace or revoked (as {@link TokenKeys} sees it: within
+ * {@code wharf.auth.key-refresh}), so a verified token costs a hash and a map lookup.
  */
 final class TokenVerifier {
 

@@ -6,11 +6,12 @@ import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** {@code /api/v1/keys}: token signing keys and their rotation (admins only; docs/API.md). */
+/** {@code /api/v1/keys}: token signing keys, their rotation and revocation (admins only; docs/API.md). */
 @RestController
 @RequestMapping("/api/v1/keys")
 class KeyEndpoints {
@@ -34,5 +35,15 @@ class KeyEndpoints {
     ResponseEntity<TokenKeys.KeyInfo> rotate() {
         access.requireAdmin(access.current());
         return ResponseEntity.status(HttpStatus.CREATED).body(keys.rotate());
+    }
+
+    /**
+     * Revokes a key (compromise): it verifies nothing from now on; a new key signs if it did.
+     * 404 {@code NAME_UNKNOWN} for an unknown kid; revoking twice is harmless.
+     */
+    @PostMapping("/{kid}/revoke")
+    TokenKeys.KeyInfo revoke(@PathVariable String kid) {
+        access.requireAdmin(access.current());
+        return keys.revoke(kid);
     }
 }

@@ -181,6 +181,26 @@ class BadInputIT {
         assertThat(http.get(url("/v2/" + name + "/blobs/" + digest)).body()).isEqualTo(content);
     }
 
+    /** Revoking a signing key that does not exist (auth is off here: the caller counts as admin). */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"no-such-kid", "Ij20ziMXvS8rtu3OxKwY2DlCYoayk9iyGpJC1y6e_Wg", "caf%C3%A9", "a%20b", "%27",
+            "a.b"})
+    void revokingAnUnknownSigningKeyIs404NameUnknown(String kid) {
+        HttpResponse<byte[]> response = send("POST", "/api/v1/keys/" + kid + "/revoke", null);
+
+        assertThat(response.statusCode()).as(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(404);
+        assertThat(RegistryHttp.errorCode(response)).isEqualTo("NAME_UNKNOWN");
+    }
+
+    @Test
+    void revokingASigningKeyWithAHugeKidIs404NameUnknown() {
+        HttpResponse<byte[]> response = send("POST", "/api/v1/keys/" + "k".repeat(4000) + "/revoke", null);
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(RegistryHttp.errorCode(response)).isEqualTo("NAME_UNKNOWN");
+        assertThat(new String(response.body(), StandardCharsets.UTF_8)).hasSizeLessThan(400);
+    }
+
     @Test
     void nameIsCheckedBeforeTheDigest() {
         Golden.assertError(http.get(url("/v2/UPPER/blobs/md5:abc")), 400, "name-invalid");

@@ -413,7 +413,9 @@ class AccessMatrixIT {
                 new ApiRoute("PATCH /api/v1/repositories/{*name}", "PATCH", "/api/v1/repositories/" + REPO,
                         "{\"visibility\":\"private\"}", 200, OWNER_AND_WIDE_TOKEN),
                 new ApiRoute("GET /api/v1/keys", "GET", "/api/v1/keys", null, 200, Set.of()),
-                new ApiRoute("POST /api/v1/keys", "POST", "/api/v1/keys", null, 201, Set.of()));
+                new ApiRoute("POST /api/v1/keys", "POST", "/api/v1/keys", null, 201, Set.of()),
+                new ApiRoute("POST /api/v1/keys/{kid}/revoke", "POST", "/api/v1/keys/no-such-kid/revoke", null, 404,
+                        Set.of()));
     }
 
     static Stream<Arguments> apiMatrix() {
