@@ -129,6 +129,8 @@ public class Uploads {
             return new Status(id, repository, writer.size());
         } catch (UploadLostException e) {
             throw outOfOrder(find(repository, id), e.getMessage());
+        } catch (UploadGoneException e) {
+            throw new OciException(OciErrorCode.BLOB_UPLOAD_UNKNOWN, e.getMessage() + "; start the upload again");
         }
     }
 
@@ -167,6 +169,8 @@ public class Uploads {
             return size;
         } catch (UploadLostException e) {
             throw outOfOrder(find(repository, id), e.getMessage());
+        } catch (UploadGoneException e) {
+            throw new OciException(OciErrorCode.BLOB_UPLOAD_UNKNOWN, e.getMessage() + "; start the upload again");
         }
     }
 
