@@ -33,6 +33,7 @@ public final class RequestBodies {
     public static byte[] readAll(InputStream body, long declared, int limit, LongFunction<? extends RuntimeException> tooLarge)
             throws IOException {
         if (declared > limit) {
+            drain(body, declared, limit);
             throw tooLarge.apply(declared);
         }
         if (declared >= 0) {
@@ -51,6 +52,7 @@ public final class RequestBodies {
         while (true) {
             if (size == buffer.length) {
                 if (size > limit) {
+                    drain(body, -1, limit);
                     throw tooLarge.apply(size);
                 }
                 buffer = Arrays.copyOf(buffer, (int) Math.min(2L * buffer.length, limit + 1L));
@@ -65,6 +67,25 @@ public final class RequestBodies {
             throw tooLarge.apply(size);
         }
         return size == buffer.length ? buffer : Arrays.copyOf(buffer, size);
+    }
+
+    /**
+     * Reads and drops the rest of a body that is refused for its size, up to {@code bound} more
+     * bytes, so that the refusal reaches the client: closing the connection while it still sends
+     * makes its TCP stack reset and lose the answer (docker then reports a broken pipe instead of
+     * the 413). Bodies beyond the bound are not read: the connection is closed instead. Reads stay
+     * under the minimum body rate, so a slow client cannot hold the thread with this.
+     */
+    private static void drain(InputStream body, long declared, long bound) throws IOException {
+        if (declared > 2 * bound) {
+            return;
+        }
+        byte[] scratch = new byte[8192];
+        long left = bound;
+        int n;
+        while (left > 0 && (n = body.read(scratch, 0, (int) Math.min(scratch.length, left))) > 0) {
+            left -= n;
+        }
     }
 
     private static final class Checked extends InputStream {
