@@ -116,7 +116,7 @@ public abstract class HashingBlobWriter implements BlobWriter {
         try {
             discard();
         } catch (IOException | RuntimeException e) {
-            log.warn("could not remove the data of upload {}; the stale-upload purge will retry: {}", uploadId,
+            log.warn("could not remove the data of upload {}; it is left for the inventory sweep: {}", uploadId,
                     e.toString());
         }
     }

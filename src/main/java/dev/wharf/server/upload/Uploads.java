@@ -258,7 +258,10 @@ public class Uploads {
         return purged;
     }
 
-    /** The session is gone: its scratch data goes too (the stale-upload purge retries a failure). */
+    /**
+     * The session is gone: its scratch data goes too. What a failure here leaves has no session any
+     * more: it is for the garbage collector's inventory sweep (issue 8).
+     */
     private void deleteUploadData(UUID id) {
         try {
             store.deleteUpload(id.toString());
