@@ -12,15 +12,11 @@ import dev.wharf.server.storage.BlobWriter;
 import dev.wharf.server.storage.DigestMismatchException;
 import dev.wharf.server.storage.UploadGoneException;
 import dev.wharf.server.storage.UploadState;
-import dev.wharf.server.storage.WriteFence;
 import dev.wharf.server.web.RequestBodies;
-import dev.wharf.server.web.RequestBodyException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.UUID;
@@ -121,13 +117,13 @@ public class Uploads {
     public Status append(RepositoryName repository, UUID id, String range, long contentLength, InputStream body)
             throws IOException {
         ChunkRange chunk = ChunkRange.parse(range);
-        try (Lease lease = claim(repository, id, Duration.ZERO)) {
+        try (UploadLease lease = claim(repository, id, Duration.ZERO)) {
             long expected = expectedLength(lease.session, chunk, contentLength);
             BlobWriter writer = resume(lease);
             writer.append(lease.keepAlive(RequestBodies.exactly(body, expected)));
             lease.recordAndRelease(writer.state());
             return new Status(id, repository, writer.size());
-        } catch (UploadLostException e) {
+        } catch (UploadLease.UploadLostException e) {
             throw outOfOrder(find(repository, id), e.getMessage());
         } catch (UploadGoneException e) {
             throw new OciException(OciErrorCode.BLOB_UPLOAD_UNKNOWN, e.getMessage() + "; start the upload again");
@@ -146,7 +142,7 @@ public class Uploads {
         ChunkRange chunk = ChunkRange.parse(range);
         // a closing PUT may arrive while the request of an earlier chunk is still winding down (its
         // client gone, the server not yet aware): wait for it a bounded time instead of failing
-        try (Lease lease = claim(repository, id, claimWait)) {
+        try (UploadLease lease = claim(repository, id, claimWait)) {
             BlobWriter writer = resume(lease);
             if (chunk != null || contentLength != 0) {
                 long length = expectedLength(lease.session, chunk, contentLength);
@@ -167,7 +163,7 @@ public class Uploads {
             deleteUploadData(id);
             uploads.increment();
             return size;
-        } catch (UploadLostException e) {
+        } catch (UploadLease.UploadLostException e) {
             throw outOfOrder(find(repository, id), e.getMessage());
         } catch (UploadGoneException e) {
             throw new OciException(OciErrorCode.BLOB_UPLOAD_UNKNOWN, e.getMessage() + "; start the upload again");
@@ -220,7 +216,7 @@ public class Uploads {
      * its holder, so no writer is cut off mid-write and none can record progress afterwards.
      */
     public void cancel(RepositoryName repository, UUID id) throws IOException {
-        try (Lease lease = claim(repository, id, claimWait)) {
+        try (UploadLease lease = claim(repository, id, claimWait)) {
             lease.end();
         }
         deleteUploadData(id);
@@ -311,7 +307,7 @@ public class Uploads {
                 .withHeader("Docker-Upload-UUID", session.id().toString());
     }
 
-    private BlobWriter resume(Lease lease) throws IOException {
+    private BlobWriter resume(UploadLease lease) throws IOException {
         UploadSession session = lease.session;
         DigestAlgorithm algorithm = DigestAlgorithm.fromPrefix(session.algorithm());
         Digest soFar = session.digestSoFar() == null ? null : Digest.parse(session.digestSoFar());
@@ -330,7 +326,7 @@ public class Uploads {
      *
      * @throws OciException 416 when it stays held, 404 when the session is unknown in {@code repository}
      */
-    private Lease claim(RepositoryName repository, UUID id, Duration wait) {
+    private UploadLease claim(RepositoryName repository, UUID id, Duration wait) {
         UUID token = UUID.randomUUID();
         double ttlSeconds = leaseTtl.toMillis() / 1000.0;
         long deadline = System.nanoTime() + wait.toNanos();
@@ -339,7 +335,7 @@ public class Uploads {
             long before = System.nanoTime();
             if (sessions.claim(id, repository.value(), token, ttlSeconds) == 1) {
                 UploadSession session = sessions.findHeld(id, token).orElseThrow(() -> unknownUpload(id));
-                return new Lease(session, token, before);
+                return new UploadLease(sessions, leaseTtl, session, token, before);
             }
             UploadSession session = find(repository, id);
             if (System.nanoTime() >= deadline) {
@@ -352,113 +348,6 @@ public class Uploads {
                 throw outOfOrder(session, "another request is writing to upload " + id);
             }
             pause = Math.min(pause * 2, 250);
-        }
-    }
-
-    /**
-     * The right to write to one session, held for one request, and the fence that keeps this request
-     * off storage once it may have lost that right.
-     *
-     * <p>The lease lapses {@code lease-ttl} after it was last taken or renewed, by PostgreSQL's clock.
-     * This request measures from just before it sent that statement, with its own monotonic clock, so
-     * its view of the lapse is never later than the database's: it renews after a quarter of the
-     * lease and, before every storage write, refuses to go on once half the lease has passed without
-     * a renewal it saw succeed. A renewal succeeds only while nobody claimed the session (token and
-     * generation in the same statement), so a request that lost the session fails instead of writing.
-     */
-    private final class Lease implements AutoCloseable, WriteFence {
-        private final UploadSession session;
-        private final UUID token;
-        private final long generation;
-        private boolean held = true;
-        private long grantedAt;
-
-        Lease(UploadSession session, UUID token, long grantedAt) {
-            this.session = session;
-            this.token = token;
-            this.generation = session.generation();
-            this.grantedAt = grantedAt;
-        }
-
-        @Override
-        public String tag() {
-            return "g" + generation;
-        }
-
-        @Override
-        public boolean continuesInPlace() {
-            return session.continuable();
-        }
-
-        @Override
-        public void check() throws IOException {
-            if (!held) {
-                throw new UploadLostException("upload " + session.id() + " is no longer held by this request");
-            }
-            long elapsed = System.nanoTime() - grantedAt;
-            if (elapsed < leaseTtl.toNanos() / 4) {
-                return;
-            }
-            long before = System.nanoTime();
-            if (sessions.renew(session.id(), token, generation, leaseTtl.toMillis() / 1000.0) == 0) {
-                held = false;
-                throw new UploadLostException("upload " + session.id() + " was cancelled or taken over");
-            }
-            grantedAt = before;
-        }
-
-        /** Renews the lease while {@code in} is read, so long transfers keep it. */
-        InputStream keepAlive(InputStream in) {
-            return new FilterInputStream(in) {
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    try {
-                        check();
-                    } catch (UploadLostException e) {
-                        throw new RequestBodyException(e.getMessage());
-                    }
-                    return super.read(b, off, len);
-                }
-            };
-        }
-
-        void recordAndRelease(UploadState state) {
-            String soFar = state.digestSoFar() == null ? null : state.digestSoFar().toString();
-            int updated = sessions.recordAndRelease(session.id(), token, generation, session.size(), state.size(),
-                    soFar, state.storeState());
-            held = false;
-            if (updated == 0) {
-                throw new OciException(OciErrorCode.BLOB_UPLOAD_UNKNOWN,
-                        "upload " + session.id() + " was cancelled or taken over while this chunk was written");
-            }
-        }
-
-        /**
-         * Ends the session as its holder (published, discarded, cancelled); inside a transaction,
-         * the transaction fails with it.
-         */
-        void end() {
-            int deleted = sessions.deleteHeld(session.id(), token, generation);
-            held = false;
-            if (deleted == 0) {
-                throw new OciException(OciErrorCode.BLOB_UPLOAD_UNKNOWN,
-                        "upload " + session.id() + " was cancelled or taken over");
-            }
-        }
-
-        @Override
-        public void close() {
-            if (held) {
-                held = false;
-                sessions.release(session.id(), token, generation);
-            }
-        }
-    }
-
-    /** This request lost its upload session: it must not touch storage again. */
-    static final class UploadLostException extends IOException {
-        UploadLostException(String message) {
-            super(message);
         }
     }
 }
