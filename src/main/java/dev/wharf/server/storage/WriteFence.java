@@ -37,21 +37,16 @@ public interface WriteFence {
 
     /** A writer with the upload to itself (monolithic uploads, tests): a fresh tag, no lease. */
     static WriteFence exclusive() {
-        String tag = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-        return new WriteFence() {
-            @Override
-            public String tag() {
-                return tag;
-            }
+        return fixed(UUID.randomUUID().toString().replace("-", "").substring(0, 16), true);
+    }
 
-            @Override
-            public boolean continuesInPlace() {
-                return true;
-            }
-
+    /** A fence without a lease: {@code check()} always passes. */
+    static WriteFence fixed(String tag, boolean continuesInPlace) {
+        record Fixed(String tag, boolean continuesInPlace) implements WriteFence {
             @Override
             public void check() {
             }
-        };
+        }
+        return new Fixed(tag, continuesInPlace);
     }
 }

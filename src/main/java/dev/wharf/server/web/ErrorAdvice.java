@@ -93,12 +93,7 @@ public class ErrorAdvice {
         if (unavailable.isPresent()) {
             log.warn("{} {}: {} ({})", request.getMethod(), request.getRequestURI(), unavailable.get(),
                     FaultBarrierFilter.rootCause(e));
-            var builder = ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                    .header(HttpHeaders.RETRY_AFTER, Integer.toString(Unavailability.RETRY_AFTER_SECONDS));
-            if ("HEAD".equals(request.getMethod())) {
-                return builder.build();
-            }
-            return builder.contentType(MediaType.APPLICATION_JSON).body(ErrorResponses.unavailable(unavailable.get()));
+            return ErrorResponses.unavailableResponse(request, unavailable.get());
         }
         log.error("{} {} failed", request.getMethod(), request.getRequestURI(), e);
         var builder = ResponseEntity.status(HttpStatus.INTERNAL_SERVER_ERROR);

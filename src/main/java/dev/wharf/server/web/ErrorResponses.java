@@ -68,6 +68,16 @@ public class ErrorResponses {
         return builder.contentType(MediaType.APPLICATION_JSON).body(body(e));
     }
 
+    /** A 503 with {@code Retry-After} and the {@code UNAVAILABLE} body; HEAD gets no body. */
+    public static ResponseEntity<Object> unavailableResponse(HttpServletRequest request, String message) {
+        ResponseEntity.BodyBuilder builder = ResponseEntity.status(HttpServletResponse.SC_SERVICE_UNAVAILABLE)
+                .header(HttpHeaders.RETRY_AFTER, Integer.toString(Unavailability.RETRY_AFTER_SECONDS));
+        if ("HEAD".equals(request.getMethod())) {
+            return builder.build();
+        }
+        return builder.contentType(MediaType.APPLICATION_JSON).body(unavailable(message));
+    }
+
     /** Writes a 503 with {@code Retry-After} and the {@code UNAVAILABLE} body, outside Spring MVC. */
     public void writeUnavailable(HttpServletRequest request, HttpServletResponse response, String message)
             throws IOException {

@@ -18,13 +18,11 @@ class SpecErrorController implements ErrorController {
 
     @RequestMapping("/error")
     ResponseEntity<Object> error(HttpServletRequest request) {
-        if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable t
-                && Unavailability.of(t).isPresent()) {
-            // normally answered by FaultBarrierFilter already; this is the last line
-            var builder = ResponseEntity.status(503)
-                    .header("Retry-After", Integer.toString(Unavailability.RETRY_AFTER_SECONDS));
-            return "HEAD".equals(request.getMethod()) ? builder.build()
-                    : builder.contentType(MediaType.APPLICATION_JSON).body(ErrorResponses.unavailable(Unavailability.of(t).get()));
+        // normally answered by FaultBarrierFilter already; this is the last line
+        var unavailable = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable t
+                ? Unavailability.of(t) : java.util.Optional.<String>empty();
+        if (unavailable.isPresent()) {
+            return ErrorResponses.unavailableResponse(request, unavailable.get());
         }
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         int status = code instanceof Integer i && i >= 400 ? i : 404;

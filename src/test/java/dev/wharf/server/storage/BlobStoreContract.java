@@ -230,21 +230,7 @@ public abstract class BlobStoreContract {
     }
 
     protected static WriteFence fence(String tag, boolean inPlace) {
-        return new WriteFence() {
-            @Override
-            public String tag() {
-                return tag;
-            }
-
-            @Override
-            public boolean continuesInPlace() {
-                return inPlace;
-            }
-
-            @Override
-            public void check() {
-            }
-        };
+        return WriteFence.fixed(tag, inPlace);
     }
 
     @Test
