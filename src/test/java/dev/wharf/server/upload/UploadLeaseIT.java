@@ -1,6 +1,7 @@
 package dev.wharf.server.upload;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.wharf.oci.Digest;
 import dev.wharf.testing.RegistryHttp;
@@ -75,6 +76,47 @@ class UploadLeaseIT {
         assertThat(http.get(location).headers().firstValue("Range")).hasValue("0-" + (first.length - 1));
         RegistryHttp.check(http.put(location + "?digest=" + Digest.sha256(first), new byte[0]), 201);
         assertThat(http.get("/v2/" + repo + "/blobs/" + Digest.sha256(first)).body()).isEqualTo(first);
+    }
+
+    @Test
+    void aClosingPutWaitsForTheRequestStillWritingInsteadOfFailing() throws Exception {
+        String repo = TestData.repository("lease-put");
+        String location = startUpload(repo);
+        byte[] content = TestData.random(100_000);
+        URI base = server.base();
+        try (Socket patch = new Socket(base.getHost(), base.getPort());
+             Socket put = new Socket(base.getHost(), base.getPort())) {
+            OutputStream patchOut = patch.getOutputStream();
+            patchOut.write(("PATCH " + location + " HTTP/1.1\r\nHost: " + base.getHost()
+                    + "\r\nContent-Type: application/octet-stream\r\nContent-Range: 0-" + (content.length - 1)
+                    + "\r\nContent-Length: " + content.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            patchOut.write(content, 0, 1000);
+            patchOut.flush();
+            // poll the session's row until the PATCH holds its lease
+            java.util.UUID id = java.util.UUID.fromString(location.substring(location.lastIndexOf('/') + 1));
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (server.bean(UploadSessions.class).findById(id).orElseThrow().leaseToken() == null) {
+                assertThat(System.nanoTime()).as("the PATCH never took the lease").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+
+            put.getOutputStream().write(("PUT " + location + "?digest=" + Digest.sha256(content)
+                    + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\nContent-Length: 0\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            put.getOutputStream().flush();
+            put.setSoTimeout(1000);
+            InputStream putIn = put.getInputStream();
+            assertThatThrownBy(putIn::read).as("the PUT waits while the PATCH holds the session")
+                    .isInstanceOf(java.net.SocketTimeoutException.class);
+
+            patchOut.write(content, 1000, content.length - 1000);
+            patchOut.flush();
+            assertThat(new String(patch.getInputStream().readNBytes(12), StandardCharsets.US_ASCII))
+                    .isEqualTo("HTTP/1.1 202");
+            put.setSoTimeout(20_000);
+            assertThat(new String(putIn.readNBytes(12), StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 201");
+        }
+        assertThat(http.get("/v2/" + repo + "/blobs/" + Digest.sha256(content)).body()).isEqualTo(content);
     }
 
     @Test

@@ -94,6 +94,18 @@ class S3BlobStoreIT extends BlobStoreContract {
     }
 
     @Test
+    void abandonedMultipartUploadsAreAbortedOnceOlderThanTheCutoff() throws Exception {
+        String bucket = "contract-" + bucketCounter;
+        String key = "registry/blobs/sha256/ab/abandoned";
+        String uploadId = client.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+        assertThat(store.sweepAbandoned(java.time.Instant.now().minusSeconds(3600))).as("too young").isZero();
+        assertThat(client.listMultipartUploads(b -> b.bucket(bucket)).uploads())
+                .anyMatch(u -> u.uploadId().equals(uploadId));
+        assertThat(store.sweepAbandoned(java.time.Instant.now().plusSeconds(60))).isEqualTo(1);
+        assertThat(client.listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
+    }
+
+    @Test
     void chunkMinimumIsThePartSize() {
         assertThat(store.minimumChunkLength()).hasValue(PART);
     }
