@@ -99,6 +99,8 @@ class ContainerImageIT {
                     .as("the server (PID 1) runs as the image's user").containsPattern("(?m)^Uid:\\s+10001\\s");
             String password = docker("exec", first, "cat", "/var/lib/wharf/admin-password").orFail().output().strip();
             assertThat(password).isNotBlank();
+            assertThat(docker("exec", first, "wharf", "--version").orFail().output()).as("the client on the PATH")
+                    .contains("wharf");
 
             login(config, port, password);
             TestImages.build(ref, 2, 64 * 1024);
