@@ -134,6 +134,27 @@ class HelmChartTests {
         return var.getValue();
     }
 
+    /** The values operators and issue 9 agreed on; renaming one breaks their values files. */
+    @Test
+    void valuesKeepTheAgreedContract() throws IOException {
+        Map<String, Object> values = new org.yaml.snakeyaml.Yaml().load(Files.readString(CHART.resolve("values.yaml")));
+        for (String path : List.of("replicaCount", "image.repository", "image.tag", "externalUrl", "database.url",
+                "database.existingSecret", "storage.type", "storage.s3.bucket", "storage.s3.endpoint", "storage.s3.region",
+                "storage.s3.pathStyle", "storage.s3.existingSecret", "persistence.enabled", "persistence.accessModes",
+                "persistence.size", "ingress.enabled", "ingress.host", "ingress.className", "ingress.tls",
+                "metrics.serviceMonitor.enabled", "podDisruptionBudget", "autoscaling.enabled", "resources",
+                "auth.adminPassword.existingSecret", "auth.keyEncryption.existingSecret")) {
+            Object node = values;
+            for (String key : path.split("\\.")) {
+                assertThat(node).as(path).isInstanceOf(Map.class);
+                Map<?, ?> map = (Map<?, ?>) node;
+                assertThat(map.containsKey(key)).as(path).isTrue();
+                node = map.get(key);
+            }
+        }
+        assertThat(values.get("storage")).asString().contains("type=filesystem");
+    }
+
     @Test
     void lintStrictFindsNothing() {
         LintResult result = new Helm(CHART).lint().strict().call();
