@@ -11,7 +11,6 @@ import dev.wharf.testing.RegistryServer;
 import dev.wharf.testing.ServerProcess;
 import dev.wharf.testing.TestData;
 import dev.wharf.testing.TestDatabases;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -27,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 
@@ -192,9 +192,8 @@ class AccessLogIT {
     }
 
     @Test
-    void withStructuredLoggingEachLineIsJsonAndTheAccessValuesAreFields() throws Exception {
+    void withStructuredLoggingEachLineIsJsonAndTheAccessValuesAreFields(@TempDir Path dataDir) {
         TestDatabases.Database db = TestDatabases.create();
-        Path dataDir = Files.createTempDirectory("wharf-json-log-");
         try (ServerProcess json = ServerProcess.start(List.of("-Xmx256m"), List.of("--wharf.data-dir=" + dataDir,
                 "--spring.datasource.url=" + db.url(), "--spring.datasource.username=" + db.user(),
                 "--spring.datasource.password=" + db.password(),
