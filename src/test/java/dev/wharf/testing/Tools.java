@@ -50,6 +50,14 @@ public final class Tools {
         }
     }
 
+    /** Skips (or, in CI, fails) unless the tests run as root, which {@code forWhat} needs. */
+    public static void requireRoot(String forWhat) {
+        Result id = run(Path.of("."), 30, "id", "-u");
+        if (id.exitCode() != 0 || !id.output().strip().equals("0")) {
+            unavailable(forWhat + " needs root");
+        }
+    }
+
     private static void unavailable(String why) {
         if (ci()) {
             fail("CI=true but " + why);

@@ -2,6 +2,7 @@ package dev.wharf.server.auth;
 
 import dev.wharf.oci.OciException;
 import dev.wharf.server.route.Route;
+import dev.wharf.server.web.AccessLog;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -86,6 +87,9 @@ final class CredentialsFilter extends OncePerRequestFilter {
         } else {
             challenges.unauthorized(request, response, null, "unsupported authorization scheme");
             return;
+        }
+        if (principal.subject() != null) {
+            AccessLog.principal(request, principal.subject());
         }
         SecurityContext context = SecurityContextHolder.createEmptyContext();
         context.setAuthentication(new PrincipalAuthentication(principal));

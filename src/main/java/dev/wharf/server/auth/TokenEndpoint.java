@@ -2,6 +2,7 @@ package dev.wharf.server.auth;
 
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
+import dev.wharf.server.web.AccessLog;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -68,7 +69,7 @@ class TokenEndpoint {
             principal = credentials.check(userAndSecret[0], userAndSecret[1], request.getRemoteAddr());
         }
         boolean offline = "true".equalsIgnoreCase(request.getParameter("offline_token"));
-        return answer(principal, scopes, offline, null, false);
+        return answer(request, principal, scopes, offline, null, false);
     }
 
     @PostMapping(value = "/token")
@@ -88,7 +89,7 @@ class TokenEndpoint {
             }
             Principal principal = credentials.check(username, password, request.getRemoteAddr());
             boolean offline = "offline".equals(request.getParameter("access_type"));
-            return answer(principal, scopes, offline, null, true);
+            return answer(request, principal, scopes, offline, null, true);
         }
         if ("refresh_token".equals(grant)) {
             String refresh = request.getParameter("refresh_token");
@@ -102,7 +103,7 @@ class TokenEndpoint {
                 throttle.failure(null, address);
                 throw unauthorized("invalid or expired refresh token");
             }
-            return answer(principal, scopes, false, refresh, true);
+            return answer(request, principal, scopes, false, refresh, true);
         }
         throw new OciException(OciErrorCode.UNSUPPORTED, 400, "unsupported grant_type: "
                 + (grant == null ? "(none)" : grant.length() > 40 ? grant.substring(0, 40) : grant), null);
@@ -113,8 +114,12 @@ class TokenEndpoint {
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(keys.jwks());
     }
 
-    private ResponseEntity<Map<String, Object>> answer(Principal principal, List<TokenScopes.Requested> scopes,
-                                                       boolean offline, String refreshToken, boolean oauth) {
+    private ResponseEntity<Map<String, Object>> answer(HttpServletRequest request, Principal principal,
+                                                       List<TokenScopes.Requested> scopes, boolean offline,
+                                                       String refreshToken, boolean oauth) {
+        if (principal.subject() != null) {
+            AccessLog.principal(request, principal.subject());
+        }
         TokenService.Issued issued = tokens.issue(principal, tokens.grants(principal, scopes));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("token", issued.token());

@@ -9,6 +9,8 @@ import org.apache.coyote.http11.AbstractHttp11Protocol;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.core.env.Environment;
+import org.springframework.util.StringUtils;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -65,6 +67,20 @@ class TomcatTuning {
             }
             host.getPipeline().addValve(new JsonErrorReportValve());
         });
+    }
+
+    /**
+     * The request id and the access log ({@link AccessLogValve}), in the engine pipeline: the id is
+     * set before any filter or servlet runs, so everything they log for the request carries it.
+     * Key-value pairs are added to the lines only when a structured console or file format is
+     * configured.
+     */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> accessLog(AccessLogProperties properties,
+                                                                        Environment environment) {
+        boolean structured = StringUtils.hasText(environment.getProperty("logging.structured.format.console"))
+                || StringUtils.hasText(environment.getProperty("logging.structured.format.file"));
+        return factory -> factory.addEngineValves(new AccessLogValve(properties.enabled(), structured));
     }
 
     /**

@@ -33,8 +33,10 @@ class CredentialsIT {
 
     @BeforeAll
     static void start() {
-        // a tiny credential cache, so revocations are seen at once
-        server = RegistryServer.startWithAuth(Map.of("wharf.auth.credential-cache-ttl", "0s"));
+        // a tiny credential cache, so revocations are seen at once; the access log on, so that
+        // what it writes is checked for secrets too
+        server = RegistryServer.startWithAuth(Map.of("wharf.auth.credential-cache-ttl", "0s",
+                "logging.level.wharf.access", "info"));
         auth = new Auth(server);
         auth.createUser("dana", PASSWORD);
         auth.createUser("eve", PASSWORD);
@@ -264,7 +266,17 @@ class CredentialsIT {
                 bodies.add(body(auth.send("GET", "/v2/", Auth.bearer(secret), null)));
             }
             bodies.add(body(auth.send("GET", "/v2/", Auth.bearer(token + "tampered"), null)));
+            // secrets in a query string, where a careless client may put them
+            for (String plain : List.of(PASSWORD, wrongPassword, refresh)) {
+                String secret = java.net.URLEncoder.encode(plain, StandardCharsets.UTF_8);
+                bodies.add(body(auth.send("POST", "/token?grant_type=password&username=dana&password=" + secret
+                        + "&refresh_token=" + secret, null, new byte[0], "Content-Type", "application/x-www-form-urlencoded")));
+                bodies.add(body(auth.send("GET", "/v2/_catalog?password=" + secret + "&access_token=" + secret,
+                        Auth.basic("dana", PASSWORD), null)));
+            }
             bodies.add(body(auth.http.get("/actuator/prometheus")));
+            // access log lines are written just after each answer: wait for the last request's
+            awaitLogged(captured, "\"GET /actuator/prometheus\" 200");
         } finally {
             root.detachAppender(captured);
         }
@@ -275,13 +287,26 @@ class CredentialsIT {
                 logs.append(e.getThrowableProxy().getMessage()).append('\n');
             }
         }
-        assertThat(logs).as("something was logged").contains("failed login");
+        assertThat(logs).as("something was logged").contains("failed login").contains("\"POST /token?grant_type=password");
         for (String secret : secrets) {
             assertThat(logs.toString()).doesNotContain(secret);
             for (String body : bodies) {
                 assertThat(body).doesNotContain(secret);
             }
         }
+    }
+
+    private static void awaitLogged(ListAppender<ILoggingEvent> captured, String text) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            synchronized (captured.list) {
+                if (captured.list.stream().anyMatch(e -> e.getFormattedMessage().contains(text))) {
+                    return;
+                }
+            }
+            sleep(20);
+        }
+        throw new AssertionError("never logged: " + text);
     }
 
     private static String body(HttpResponse<byte[]> r) {

@@ -82,4 +82,42 @@ class MigrationsIT {
         assertThat(jdbc.sql("SELECT name FROM repositories ORDER BY name").query(String.class).list())
                 .containsExactly("B", "a-b", "a.b", "a/b", "a_b", "b");
     }
+
+    /**
+     * Replicas of a new release start together and each runs the migrations. Flyway (11.x, with
+     * flyway-database-postgresql) serializes them with a PostgreSQL advisory lock: one applies
+     * them, the others wait (retrying each second, 50 times by default) and then find nothing to do.
+     */
+    @Test
+    void replicasMigratingAtOnceApplyEachMigrationExactlyOnce() throws Exception {
+        TestDatabases.Database db = TestDatabases.create();
+        int replicas = 4;
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(replicas);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(replicas);
+        try {
+            List<java.util.concurrent.Future<Integer>> runs = new java.util.ArrayList<>();
+            for (int i = 0; i < replicas; i++) {
+                runs.add(pool.submit(() -> {
+                    Flyway flyway = Flyway.configure()
+                            .dataSource(new DriverManagerDataSource(db.url(), db.user(), db.password()))
+                            .locations("classpath:db/migration").load();
+                    together.await();
+                    return flyway.migrate().migrationsExecuted;
+                }));
+            }
+            int executed = 0;
+            for (var run : runs) {
+                executed += run.get(5, java.util.concurrent.TimeUnit.MINUTES);
+            }
+            JdbcClient jdbc = JdbcClient.create(new DriverManagerDataSource(db.url(), db.user(), db.password()));
+            List<String> applied = jdbc.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
+                    .query(String.class).list();
+            assertThat(applied).doesNotHaveDuplicates().isNotEmpty();
+            assertThat(jdbc.sql("SELECT count(*) FROM flyway_schema_history WHERE NOT success").query(Long.class).single())
+                    .isZero();
+            assertThat(executed).as("migrations run, over all replicas").isEqualTo(applied.size());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
