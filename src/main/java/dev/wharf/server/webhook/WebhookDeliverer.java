@@ -110,7 +110,7 @@ class WebhookDeliverer implements SmartLifecycle {
 
     private List<Claimed> claim() {
         // the lease outlasts a whole attempt (connect + answer) with room to record it
-        long leaseSeconds = properties.connectTimeout().plus(properties.timeout()).toSeconds() + 30;
+        long leaseSeconds = properties.connectTimeout().plus(properties.timeout().multipliedBy(2)).toSeconds() + 5;
         return jdbc.sql("""
                         UPDATE webhook_deliveries d
                         SET attempts = d.attempts + 1, last_attempt_at = now(),

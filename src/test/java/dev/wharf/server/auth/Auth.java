@@ -20,12 +20,15 @@ import tools.jackson.databind.JsonNode;
  */
 public final class Auth {
 
-    private final RegistryServer server;
     public final RegistryHttp http;
 
     public Auth(RegistryServer server) {
-        this.server = server;
-        this.http = new RegistryHttp(server.base());
+        this(server.base());
+    }
+
+    /** For a server at {@code base} (e.g. a packaged one, {@code ServerProcess}). */
+    public Auth(java.net.URI base) {
+        this.http = new RegistryHttp(base);
     }
 
     public static String basic(String user, String secret) {
