@@ -231,7 +231,7 @@ public class AccessPolicy {
     }
 
     /** As {@link #requireOwner}, for reading what the owners manage (robots): a token needs pull over the namespace. */
-    void requireOwnerToRead(Principal principal, String namespace) {
+    public void requireOwnerToRead(Principal principal, String namespace) {
         if (!owns(principal, namespace)) {
             throw denied("you do not own namespace " + namespace);
         }

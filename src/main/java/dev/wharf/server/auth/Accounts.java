@@ -3,11 +3,15 @@ package dev.wharf.server.auth;
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
 import dev.wharf.oci.RepositoryName;
+import dev.wharf.server.events.EventType;
+import dev.wharf.server.events.Events;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Service;
@@ -53,10 +57,13 @@ public class Accounts {
     private final AccessPolicy policy;
     private final CredentialChecker credentials;
     private final Clock clock;
+    private final Events events;
 
     Accounts(Users users, Organizations organizations, Memberships memberships, Namespaces namespaces,
              Visibilities visibilities, NamespaceContents contents, RefreshTokens refreshTokens,
-             PasswordEncoder passwords, AccessPolicy policy, CredentialChecker credentials, Clock authClock) {
+             PasswordEncoder passwords, AccessPolicy policy, CredentialChecker credentials, Clock authClock,
+             Events events) {
+        this.events = events;
         this.users = users;
         this.organizations = organizations;
         this.memberships = memberships;
@@ -99,7 +106,9 @@ public class Accounts {
         if (!namespaces.claim(name, Namespaces.Kind.USER)) {
             throw taken(name);
         }
-        return view(users.save(new UserAccount(name, passwords.encode(password), admin, clock.instant())));
+        UserView created = view(users.save(new UserAccount(name, passwords.encode(password), admin, clock.instant())));
+        events.record(EventType.USER_CREATED, name, null, name, Map.of("admin", admin));
+        return created;
     }
 
     /**
@@ -137,6 +146,17 @@ public class Accounts {
         }
         users.save(user);
         credentials.forgetAll();
+        Map<String, Object> changed = new LinkedHashMap<>();
+        if (newPassword != null) {
+            changed.put("password", "changed");
+        }
+        if (admin != null) {
+            changed.put("admin", admin);
+        }
+        if (enabled != null) {
+            changed.put("enabled", enabled);
+        }
+        events.record(EventType.USER_UPDATED, name, null, name, changed);
         return view(user);
     }
 
@@ -151,10 +171,11 @@ public class Accounts {
         if (actor instanceof Principal.User u && u.id() == user.id()) {
             throw new OciException(OciErrorCode.DENIED, "admins cannot delete themselves");
         }
-        contents.delete(name);
+        int repositories = contents.delete(name);
         namespaces.release(name);
         credentials.forgetAll();
         policy.changed();
+        events.record(EventType.USER_DELETED, name, null, name, Map.of("repositoriesDeleted", repositories));
     }
 
     // ---- organizations ---------------------------------------------------------------------------
@@ -193,6 +214,7 @@ public class Accounts {
             memberships.save(new Membership(org.id(), creator.id(), Role.OWNER, now));
         }
         policy.changed();
+        events.record(EventType.ORGANIZATION_CREATED, name, null, name, Map.of());
         return view(org);
     }
 
@@ -201,10 +223,11 @@ public class Accounts {
     public void deleteOrganization(Principal actor, String name) {
         policy.requireOwner(actor, name);
         findOrganization(name);
-        contents.delete(name);
+        int repositories = contents.delete(name);
         namespaces.release(name);
         policy.changed();
         credentials.forgetAll();
+        events.record(EventType.ORGANIZATION_DELETED, name, null, name, Map.of("repositoriesDeleted", repositories));
     }
 
     public List<MemberView> members(Principal actor, String organization) {
@@ -239,6 +262,8 @@ public class Accounts {
         }
         memberships.save(m);
         policy.changed();
+        events.record(EventType.MEMBER_CHANGED, organization, null, member.name(),
+                Map.of("user", member.name(), "role", r.wire()));
         return new MemberView(member.name(), r.wire());
     }
 
@@ -254,6 +279,10 @@ public class Accounts {
         }
         memberships.delete(m);
         policy.changed();
+        Map<String, Object> removed = new LinkedHashMap<>();
+        removed.put("user", member.name());
+        removed.put("role", null);
+        events.record(EventType.MEMBER_CHANGED, organization, null, member.name(), removed);
     }
 
     // ---- repositories ----------------------------------------------------------------------------
@@ -267,6 +296,7 @@ public class Accounts {
     }
 
     /** Makes a repository public or private; it need not exist yet. */
+    @Transactional
     public RepositoryView setVisibility(Principal actor, String name, String visibility) {
         RepositoryName repository = RepositoryName.of(name);
         policy.requireRepositoryOwner(actor, repository);
@@ -275,6 +305,7 @@ public class Accounts {
         }
         visibilities.set(name, "public".equals(visibility));
         policy.changed();
+        events.record(EventType.VISIBILITY_CHANGED, repository.namespace(), name, name, Map.of("visibility", visibility));
         return new RepositoryView(name, visibility);
     }
 

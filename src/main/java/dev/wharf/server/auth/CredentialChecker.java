@@ -4,6 +4,10 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
+import dev.wharf.server.events.Actor;
+import dev.wharf.server.events.Event;
+import dev.wharf.server.events.EventType;
+import dev.wharf.server.events.Events;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,6 +15,7 @@ import java.util.Base64;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Component;
 
@@ -41,8 +46,11 @@ class CredentialChecker {
     private final Cache<String, Cached> cache;
     private final String dummyHash;
 
+    private final ObjectProvider<Events> events;
+
     CredentialChecker(Users users, AccessTokens tokens, Robots robots, PasswordEncoder passwords, LoginThrottle throttle,
-                      Clock authClock, AuthProperties properties) {
+                      Clock authClock, AuthProperties properties, ObjectProvider<Events> events) {
+        this.events = events;
         this.users = users;
         this.tokens = tokens;
         this.robots = robots;
@@ -73,11 +81,34 @@ class CredentialChecker {
         if (verified.isEmpty()) {
             throttle.failure(username, address);
             log.info("failed login for account '{}' from {}", printable(username), address);
+            recordSignIn(Event.FAILURE, new Actor(printable(username), "unknown", address, null));
             throw new OciException(OciErrorCode.UNAUTHORIZED, "invalid user name or password");
         }
         throttle.success(username, address);
         cache.put(key, verified.get());
+        recordSignIn(Event.SUCCESS, RequestActors.of(verified.get().principal()).from(address, null));
         return verified.get().principal();
+    }
+
+    /**
+     * Records a verified (not cached) sign-in, or a failed one, in the audit log; never fails the
+     * sign-in itself (the database may be away).
+     */
+    private void recordSignIn(String outcome, Actor actor) {
+        Events e = events.getIfAvailable();
+        if (e == null) {
+            return;
+        }
+        try {
+            Actor current = e.currentActor();
+            Actor who = actor.from(actor.address(), current.requestId());
+            String namespace = actor.name() == null || "unknown".equals(actor.kind()) ? null
+                    : actor.name().contains(Principal.Robot.SEPARATOR)
+                    ? actor.name().substring(0, actor.name().indexOf(Principal.Robot.SEPARATOR)) : actor.name();
+            e.record(EventType.SIGN_IN, outcome, who, namespace, null, actor.name(), java.util.Map.of());
+        } catch (RuntimeException ex) {
+            log.debug("could not record a sign-in: {}", ex.toString());
+        }
     }
 
     /** Forgets every remembered verification (after a password change, a revocation...). */

@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
+import dev.wharf.server.secrets.SecretSealer;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
@@ -37,7 +38,7 @@ import org.springframework.stereotype.Component;
  * key material. Immutable and thread-safe.
  */
 @Component
-class KeyEncryption {
+class KeyEncryption implements SecretSealer {
 
     /** Thrown when a stored key cannot be opened or the KEK setting is unusable. */
     static final class KeyEncryptionException extends IllegalStateException {
@@ -49,6 +50,9 @@ class KeyEncryption {
     private static final int KEY_BYTES = 32;
     private static final String KEK_PARAM = "kek";
     private static final String CONTENT_TYPE = "jwk+json";
+    private static final String SECRET_CONTENT_TYPE = "text/plain";
+    /** The stored form of a {@link SecretSealer} secret without a KEK starts with this. */
+    private static final String CLEAR = "clear:";
 
     private static final String SETTING = "wharf.auth.key-encryption-key";
     private static final String PREVIOUS_SETTING = "wharf.auth.previous-key-encryption-key";
@@ -121,9 +125,11 @@ class KeyEncryption {
      * True when {@code stored} is as this configuration writes it: sealed with the current KEK, or
      * in clear when none is configured. Otherwise it is due to be sealed anew (if it opens).
      */
-    boolean upToDate(String stored) {
-        if (kek == null || !sealed(stored)) {
-            return kek == null && !sealed(stored);
+    @Override
+    public boolean upToDate(String stored) {
+        boolean clear = !sealed(stored) || stored.startsWith(CLEAR);
+        if (kek == null || clear) {
+            return kek == null && clear;
         }
         try {
             return fingerprint.equals(JWEObject.parse(stored).getHeader().getCustomParam(KEK_PARAM));
@@ -134,19 +140,25 @@ class KeyEncryption {
 
     /** The stored form of {@code jwk}: sealed with the KEK when one is configured, else the JWK itself. */
     String seal(String kid, String jwk) {
-        if (kek == null) {
-            return jwk;
-        }
+        return kek == null ? jwk : jwe(kid, CONTENT_TYPE, jwk, "signing key " + kid);
+    }
+
+    @Override
+    public String sealSecret(String id, String secret) {
+        return kek == null ? CLEAR + secret : jwe(id, SECRET_CONTENT_TYPE, secret, "secret " + id);
+    }
+
+    private String jwe(String kid, String contentType, String payload, String what) {
         JWEHeader header = new JWEHeader.Builder(JWEAlgorithm.DIR, EncryptionMethod.A256GCM)
-                .contentType(CONTENT_TYPE)
+                .contentType(contentType)
                 .keyID(kid)
                 .customParam(KEK_PARAM, fingerprint)
                 .build();
-        JWEObject jwe = new JWEObject(header, new Payload(jwk));
+        JWEObject jwe = new JWEObject(header, new Payload(payload));
         try {
             jwe.encrypt(new DirectEncrypter(kek));
         } catch (JOSEException e) {
-            throw new IllegalStateException("cannot encrypt signing key " + kid + ": " + e.getMessage());
+            throw new IllegalStateException("cannot encrypt " + what + ": " + e.getMessage());
         }
         return jwe.serialize();
     }
@@ -161,34 +173,44 @@ class KeyEncryption {
         if (!sealed(stored)) {
             return stored;
         }
+        return openJwe(kid, stored, "signing key " + kid);
+    }
+
+    @Override
+    public String openSecret(String id, String stored) {
+        if (stored.startsWith(CLEAR)) {
+            return stored.substring(CLEAR.length());
+        }
+        return openJwe(id, stored, "secret " + id);
+    }
+
+    private String openJwe(String kid, String stored, String what) {
         JWEObject jwe;
         try {
             jwe = JWEObject.parse(stored);
         } catch (ParseException e) {
-            throw new KeyEncryptionException("signing key " + kid + " is stored in a form Wharf cannot read"
-                    + " (neither a JWK nor a JWE)");
+            throw new KeyEncryptionException(what + " is stored in a form Wharf cannot read");
         }
         if (kek == null) {
-            throw new KeyEncryptionException("signing key " + kid + " is stored encrypted, but no key-encryption key"
+            throw new KeyEncryptionException(what + " is stored encrypted, but no key-encryption key"
                     + " is configured: set wharf.auth.key-encryption-key-file (or wharf.auth.key-encryption-key)"
                     + " to the key it was encrypted with" + sealedWith(jwe));
         }
         JWEHeader header = jwe.getHeader();
         if (!kid.equals(header.getKeyID())) {
-            throw new KeyEncryptionException("signing key " + kid + " holds the sealed key of another kid;"
-                    + " the row was altered");
+            throw new KeyEncryptionException(what + " holds what was sealed for another kid; the row was altered");
         }
         Object sealedWith = header.getCustomParam(KEK_PARAM);
         boolean byPrevious = previous != null && previousFingerprint.equals(sealedWith);
         if (sealedWith != null && !fingerprint.equals(sealedWith) && !byPrevious) {
-            throw new KeyEncryptionException("signing key " + kid + " was encrypted with another key-encryption key"
+            throw new KeyEncryptionException(what + " was encrypted with another key-encryption key"
                     + sealedWith(jwe) + " than the configured one (fingerprint " + fingerprint + ")"
                     + (previous == null ? "" : " or the previous one (fingerprint " + previousFingerprint + ")"));
         }
         try {
             jwe.decrypt(new DirectDecrypter(byPrevious ? previous : kek));
         } catch (JOSEException e) {
-            throw new KeyEncryptionException("signing key " + kid + " cannot be decrypted with the configured"
+            throw new KeyEncryptionException(what + " cannot be decrypted with the configured"
                     + " key-encryption key (fingerprint " + (byPrevious ? previousFingerprint : fingerprint)
                     + "): wrong key, or the row was altered");
         }

@@ -3,10 +3,14 @@ package dev.wharf.server.auth;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
+import dev.wharf.server.events.EventType;
+import dev.wharf.server.events.Events;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -40,10 +44,12 @@ public class MachineCredentials {
     private final CredentialChecker credentials;
     private final AuthProperties properties;
     private final Clock clock;
+    private final Events events;
 
     MachineCredentials(Users users, AccessTokens tokens, Robots robots, RefreshTokens refreshTokens,
                        Namespaces namespaces, AccessPolicy policy, CredentialChecker credentials,
-                       AuthProperties properties, Clock authClock) {
+                       AuthProperties properties, Clock authClock, Events events) {
+        this.events = events;
         this.users = users;
         this.tokens = tokens;
         this.robots = robots;
@@ -86,6 +92,7 @@ public class MachineCredentials {
         Secrets.Issued secret = Secrets.issue(Secrets.PAT);
         AccessToken token = tokens.save(new AccessToken(secret.publicId(), owner.id(), name, scopes, api, secret.hash(),
                 expiry, clock.instant()));
+        events.record(EventType.TOKEN_CREATED, owner.name(), null, secret.publicId(), tokenData(name, scopes, api, expiry));
         return view(token, secret.text());
     }
 
@@ -97,6 +104,7 @@ public class MachineCredentials {
                 .orElseThrow(() -> Accounts.unknown("no such token: " + id));
         tokens.delete(token);
         credentials.forgetAll();
+        events.record(EventType.TOKEN_REVOKED, owner.name(), null, id, Map.of("name", token.name()));
     }
 
     // ---- robots ------------------------------------------------------------------------------------
@@ -140,7 +148,10 @@ public class MachineCredentials {
         RobotAccount robot = new RobotAccount(namespace, name, description, scopes, now);
         Secrets.Issued secret = Secrets.issue(Secrets.ROBOT);
         robot.secret(secret.publicId(), secret.hash(), expiry, now);
-        return view(robots.save(robot), secret.text());
+        RobotView created = view(robots.save(robot), secret.text());
+        events.record(EventType.ROBOT_CREATED, namespace, null, namespace + Principal.Robot.SEPARATOR + name,
+                tokenData(null, scopes, false, expiry));
+        return created;
     }
 
     /** Changes a robot's scopes (this needs the password, as making credentials does) or description (null leaves them). */
@@ -158,7 +169,16 @@ public class MachineCredentials {
             robot.description(description);
         }
         credentials.forgetAll();
-        return view(robots.save(robot), null);
+        RobotView updated = view(robots.save(robot), null);
+        Map<String, Object> changed = new LinkedHashMap<>();
+        if (scopes != null) {
+            changed.put("scopes", Scope.format(scopes));
+        }
+        if (description != null) {
+            changed.put("description", "changed");
+        }
+        events.record(EventType.ROBOT_UPDATED, namespace, null, namespace + Principal.Robot.SEPARATOR + name, changed);
+        return updated;
     }
 
     /** Replaces a robot's secret: the old one, and refresh tokens it obtained, stop working at once. */
@@ -173,6 +193,9 @@ public class MachineCredentials {
         refreshTokens.deleteForRobot(robot.id());
         RobotAccount saved = robots.save(robot);
         credentials.forgetAll();
+        Map<String, Object> rotated = new LinkedHashMap<>();
+        rotated.put("expiresAt", expiry == null ? null : expiry.toString());
+        events.record(EventType.ROBOT_SECRET_ROTATED, namespace, null, namespace + Principal.Robot.SEPARATOR + name, rotated);
         return view(saved, secret.text());
     }
 
@@ -181,9 +204,23 @@ public class MachineCredentials {
         policy.requireOwner(actor, namespace);
         robots.delete(findRobot(namespace, name));
         credentials.forgetAll();
+        events.record(EventType.ROBOT_DELETED, namespace, null, namespace + Principal.Robot.SEPARATOR + name, Map.of());
     }
 
     // ---- helpers -----------------------------------------------------------------------------------
+
+    private static Map<String, Object> tokenData(String name, List<Scope> scopes, boolean api, Instant expiry) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        if (name != null) {
+            data.put("name", name);
+        }
+        data.put("scopes", Scope.format(scopes));
+        if (api) {
+            data.put("api", true);
+        }
+        data.put("expiresAt", expiry == null ? null : expiry.toString());
+        return data;
+    }
 
     private UserAccount findUser(String name) {
         return users.findByName(name).orElseThrow(() -> Accounts.unknown("no such user: " + name));

@@ -2,10 +2,14 @@ package dev.wharf.server.auth;
 
 import dev.wharf.oci.OciException;
 import dev.wharf.oci.RepositoryName;
+import dev.wharf.server.events.Event;
+import dev.wharf.server.events.EventType;
+import dev.wharf.server.events.Events;
 import dev.wharf.server.route.Route;
 import dev.wharf.server.web.QueryParams;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.springframework.security.authorization.AuthorizationDecision;
 import org.springframework.security.authorization.AuthorizationManager;
@@ -22,15 +26,43 @@ import org.springframework.security.web.access.intercept.RequestAuthorizationCon
 final class RegistryAuthorization implements AuthorizationManager<RequestAuthorizationContext> {
 
     private final AccessPolicy policy;
+    private final Events events;
 
-    RegistryAuthorization(AccessPolicy policy) {
+    RegistryAuthorization(AccessPolicy policy, Events events) {
         this.policy = policy;
+        this.events = events;
     }
 
     @Override
     public AuthorizationResult authorize(Supplier<? extends Authentication> authentication,
                                          RequestAuthorizationContext context) {
-        return new AuthorizationDecision(allowed(principal(authentication.get()), context.getRequest()));
+        Principal principal = principal(authentication.get());
+        HttpServletRequest request = context.getRequest();
+        boolean allowed = allowed(principal, request);
+        if (!allowed) {
+            recordDenial(principal, request);
+        }
+        return new AuthorizationDecision(allowed);
+    }
+
+    /**
+     * Records a push or delete refused to someone who identified themselves (anonymous attempts are
+     * how every client starts the token flow, not denials worth an audit entry).
+     */
+    private void recordDenial(Principal principal, HttpServletRequest request) {
+        if (principal instanceof Principal.Anonymous || !(request.getAttribute(Route.REQUEST_ATTRIBUTE) instanceof Route route)
+                || !(RequiredAccess.of(route, request.getMethod()) instanceof RequiredAccess.Repository r)
+                || !(r.actions().contains(Action.PUSH) || r.actions().contains(Action.DELETE))) {
+            return;
+        }
+        try {
+            events.record(EventType.ACCESS_DENIED, Event.DENIED,
+                    RequestActors.of(principal).from(request.getRemoteAddr(), RequestActors.requestId(request)),
+                    r.name().namespace(), r.name().value(), request.getMethod() + " " + request.getRequestURI(),
+                    Map.of("actions", r.actions().stream().map(Action::wire).sorted().toList()));
+        } catch (RuntimeException e) {
+            // the refusal stands whether or not it could be recorded (the database may be away)
+        }
     }
 
     boolean allowed(Principal principal, HttpServletRequest request) {

@@ -3,6 +3,7 @@ package dev.wharf.server.auth;
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
 import dev.wharf.server.web.ErrorResponses;
+import dev.wharf.server.events.Events;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -62,7 +63,7 @@ class SecurityConfiguration {
     SecurityFilterChain registrySecurity(HttpSecurity http, AuthProperties properties, AccessPolicy policy,
                                          TokenVerifier tokens, CredentialChecker credentials,
                                          ObjectProvider<UploadCreators> uploads, ErrorResponses errors,
-                                         ExternalUrl externalUrl) throws Exception {
+                                         ExternalUrl externalUrl, Events events) throws Exception {
         http.csrf(c -> c.disable())
                 .httpBasic(b -> b.disable())
                 .formLogin(f -> f.disable())
@@ -80,7 +81,7 @@ class SecurityConfiguration {
         http.addFilterBefore(new CredentialsFilter(tokens, credentials, creators, challenges),
                         AnonymousAuthenticationFilter.class)
                 .authorizeHttpRequests(a -> a
-                        .requestMatchers("/v2", "/v2/**", "/api", "/api/**").access(new RegistryAuthorization(policy))
+                        .requestMatchers("/v2", "/v2/**", "/api", "/api/**").access(new RegistryAuthorization(policy, events))
                         .anyRequest().permitAll())
                 .exceptionHandling(e -> e.authenticationEntryPoint(challenges).accessDeniedHandler(challenges));
         return http.build();

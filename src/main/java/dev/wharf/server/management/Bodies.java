@@ -115,4 +115,48 @@ final class Bodies {
     static OciException badRequest(String message) {
         return new OciException(OciErrorCode.UNSUPPORTED, 400, message, null);
     }
+
+    /** A page of a newest-first list: at most {@code limit} entries with ids below {@code before}. */
+    record Page(int limit, Long before) {
+    }
+
+    /** The largest page of a newest-first list. */
+    static final int MAX_PAGE = 1000;
+
+    /** Reads {@code n} (default 100, at most {@link #MAX_PAGE}) and {@code before} (an id). */
+    static Page page(String n, String before) {
+        int limit = 100;
+        if (n != null) {
+            try {
+                limit = Integer.parseInt(n);
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1) {
+                throw badRequest("n must be a positive integer");
+            }
+            limit = Math.min(limit, MAX_PAGE);
+        }
+        Long beforeId = null;
+        if (before != null) {
+            try {
+                beforeId = Long.parseLong(before);
+            } catch (NumberFormatException e) {
+                beforeId = -1L;
+            }
+            if (beforeId < 1) {
+                throw badRequest("before must be the id of an entry of the previous page");
+            }
+        }
+        return new Page(limit, beforeId);
+    }
+
+    static OciException forbidden(String message) {
+        return new OciException(OciErrorCode.DENIED, 403, message, null);
+    }
+
+    /** {@code s} cut to 40 characters, for quoting client input in an error. */
+    static String clip(String s) {
+        return s == null ? "null" : s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    }
 }

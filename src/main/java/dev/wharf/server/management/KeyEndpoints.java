@@ -2,7 +2,10 @@ package dev.wharf.server.management;
 
 import dev.wharf.server.auth.AccessPolicy;
 import dev.wharf.server.auth.TokenKeys;
+import dev.wharf.server.events.EventType;
+import dev.wharf.server.events.Events;
 import java.util.List;
+import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -18,10 +21,12 @@ class KeyEndpoints {
 
     private final TokenKeys keys;
     private final AccessPolicy access;
+    private final Events events;
 
-    KeyEndpoints(TokenKeys keys, AccessPolicy access) {
+    KeyEndpoints(TokenKeys keys, AccessPolicy access, Events events) {
         this.keys = keys;
         this.access = access;
+        this.events = events;
     }
 
     @GetMapping
@@ -34,7 +39,9 @@ class KeyEndpoints {
     @PostMapping
     ResponseEntity<TokenKeys.KeyInfo> rotate() {
         access.requireAdmin(access.current());
-        return ResponseEntity.status(HttpStatus.CREATED).body(keys.rotate());
+        TokenKeys.KeyInfo key = keys.rotate();
+        events.record(EventType.SIGNING_KEY_ROTATED, null, null, key.kid(), Map.of());
+        return ResponseEntity.status(HttpStatus.CREATED).body(key);
     }
 
     /**
@@ -44,6 +51,8 @@ class KeyEndpoints {
     @PostMapping("/{kid}/revoke")
     TokenKeys.KeyInfo revoke(@PathVariable String kid) {
         access.requireAdmin(access.current());
-        return keys.revoke(kid);
+        TokenKeys.KeyInfo key = keys.revoke(kid);
+        events.record(EventType.SIGNING_KEY_REVOKED, null, null, key.kid(), Map.of());
+        return key;
     }
 }

@@ -12,8 +12,11 @@ import dev.wharf.oci.RepositoryName;
 import dev.wharf.oci.Tag;
 import dev.wharf.server.blob.BlobLinks;
 import dev.wharf.server.catalog.Repositories;
+import dev.wharf.server.events.EventType;
+import dev.wharf.server.events.Events;
 import dev.wharf.server.tag.Tags;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,14 +42,16 @@ public class ManifestService {
     private final BlobLinks links;
     private final Repositories repositories;
     private final TransactionTemplate transactions;
+    private final Events events;
 
     public ManifestService(Manifests manifests, Tags tags, BlobLinks links, Repositories repositories,
-                           TransactionTemplate transactions) {
+                           TransactionTemplate transactions, Events events) {
         this.manifests = manifests;
         this.tags = tags;
         this.links = links;
         this.repositories = repositories;
         this.transactions = transactions;
+        this.events = events;
     }
 
     /**
@@ -78,9 +83,26 @@ public class ManifestService {
             for (Tag tag : allTags) {
                 tags.set(repositoryId, tag, id);
             }
+            events.record(EventType.MANIFEST_PUSHED, repository.namespace(), repository.value(),
+                    allTags.isEmpty() ? manifest.digest().toString() : allTags.get(0).value(), pushed(manifest, allTags));
         });
         Descriptor subject = manifest.subject();
         return new Pushed(manifest.digest(), subject == null ? null : subject.digest(), List.copyOf(extraTags));
+    }
+
+    private static Map<String, Object> pushed(ManifestPayload manifest, List<Tag> tags) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("digest", manifest.digest().toString());
+        data.put("mediaType", manifest.mediaType());
+        data.put("size", manifest.bytes().length);
+        data.put("tags", tags.stream().map(Tag::value).toList());
+        if (manifest.effectiveArtifactType() != null) {
+            data.put("artifactType", manifest.effectiveArtifactType());
+        }
+        if (manifest.subject() != null) {
+            data.put("subject", manifest.subject().digest().toString());
+        }
+        return data;
     }
 
     private void checkReferences(long repositoryId, ManifestPayload manifest) {

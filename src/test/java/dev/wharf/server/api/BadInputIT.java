@@ -201,6 +201,47 @@ class BadInputIT {
         assertThat(new String(response.body(), StandardCharsets.UTF_8)).hasSizeLessThan(400);
     }
 
+    /** Audit queries that cannot be answered: 400 with the spec's error body, never a 5xx. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"since=yesterday", "until=2020", "n=0", "n=abc", "n=-1", "before=x", "before=-5",
+            "type=nope", "type=manifest.pushed,,x", "namespace=a&repository=b/c"})
+    void badAuditQueriesAre400(String query) {
+        HttpResponse<byte[]> response = send("GET", "/api/v1/audit?" + query, null);
+
+        assertThat(response.statusCode()).as(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(400);
+        assertThat(RegistryHttp.errorCode(response)).isEqualTo("UNSUPPORTED");
+    }
+
+    /** Webhook bodies that make no sound webhook: 400, checked before the namespace is looked up. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"{", "[]", "{}", "{\"url\":\"\"}", "{\"url\":\"not a url\"}", "{\"url\":\"file:///etc/passwd\"}",
+            "{\"url\":\"http://192.0.2.1/\",\"events\":\"manifest.pushed\"}",
+            "{\"url\":\"http://192.0.2.1/\",\"events\":[]}", "{\"url\":\"http://192.0.2.1/\",\"events\":[null]}",
+            "{\"url\":\"http://192.0.2.1/\",\"secret\":\"has spaces in the secret\"}",
+            "{\"url\":\"http://192.0.2.1/\",\"description\":\"a\\u0000b\"}",
+            "{\"url\":\"http://192.0.2.1/#frag\"}", "{\"url\":\"http://192.0.2.1/\",\"repositories\":\"UPPER\"}"})
+    void badWebhooksAre400(String body) {
+        HttpResponse<byte[]> response = send("POST", "/api/v1/namespaces/nobody/webhooks",
+                body.getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
+
+        assertThat(response.statusCode()).as(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(400);
+        assertThat(RegistryHttp.errorCode(response)).isEqualTo("UNSUPPORTED");
+    }
+
+    @Test
+    void webhookOfAnUnknownNamespaceIs404AndAHugeUrlIs400() {
+        HttpResponse<byte[]> unknown = send("POST", "/api/v1/namespaces/nobody/webhooks",
+                "{\"url\":\"http://192.0.2.1/\"}".getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(RegistryHttp.errorCode(unknown)).isEqualTo("NAME_UNKNOWN");
+        HttpResponse<byte[]> huge = send("POST", "/api/v1/namespaces/nobody/webhooks",
+                ("{\"url\":\"http://192.0.2.1/" + "x".repeat(5000) + "\"}").getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json");
+        assertThat(huge.statusCode()).isEqualTo(400);
+        assertThat(send("GET", "/api/v1/namespaces/nobody/webhooks/wh_x/deliveries?n=-1", null).statusCode())
+                .isEqualTo(400);
+    }
+
     @Test
     void nameIsCheckedBeforeTheDigest() {
         Golden.assertError(http.get(url("/v2/UPPER/blobs/md5:abc")), 400, "name-invalid");

@@ -18,30 +18,33 @@ import tools.jackson.databind.JsonNode;
  * Test helper for an auth-enabled {@link RegistryServer}: credentials, tokens from {@code /token},
  * and the management API as admin, all over real HTTP.
  */
-final class Auth {
+public final class Auth {
 
-    private final RegistryServer server;
-    final RegistryHttp http;
+    public final RegistryHttp http;
 
-    Auth(RegistryServer server) {
-        this.server = server;
-        this.http = new RegistryHttp(server.base());
+    public Auth(RegistryServer server) {
+        this(server.base());
     }
 
-    static String basic(String user, String secret) {
+    /** For a server at {@code base} (e.g. a packaged one, {@code ServerProcess}). */
+    public Auth(java.net.URI base) {
+        this.http = new RegistryHttp(base);
+    }
+
+    public static String basic(String user, String secret) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + secret).getBytes(StandardCharsets.UTF_8));
     }
 
-    static String bearer(String token) {
+    public static String bearer(String token) {
         return "Bearer " + token;
     }
 
-    static String adminBasic() {
+    public static String adminBasic() {
         return basic(RegistryServer.ADMIN, RegistryServer.ADMIN_PASSWORD);
     }
 
     /** {@code GET /token} with Basic credentials (null for anonymous) and scopes; the raw response. */
-    HttpResponse<byte[]> tokenResponse(String authorization, String... scopes) {
+    public HttpResponse<byte[]> tokenResponse(String authorization, String... scopes) {
         StringBuilder query = new StringBuilder("?service=wharf");
         for (String s : scopes) {
             query.append("&scope=").append(URLEncoder.encode(s, StandardCharsets.UTF_8));
@@ -54,14 +57,14 @@ final class Auth {
     }
 
     /** A token for {@code scopes}, fetched with {@code authorization}; fails unless 200. */
-    String token(String authorization, String... scopes) {
+    public String token(String authorization, String... scopes) {
         HttpResponse<byte[]> r = tokenResponse(authorization, scopes);
         RegistryHttp.check(r, 200);
         return RegistryHttp.json(r).get("token").asString();
     }
 
     /** {@code POST /token} with a form. */
-    HttpResponse<byte[]> postToken(Map<String, String> form) {
+    public HttpResponse<byte[]> postToken(Map<String, String> form) {
         List<String> pairs = new ArrayList<>();
         form.forEach((k, v) -> pairs.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "="
                 + URLEncoder.encode(v, StandardCharsets.UTF_8)));
@@ -71,7 +74,7 @@ final class Auth {
 
     // ---- registry API with credentials ---------------------------------------------------------
 
-    HttpResponse<byte[]> send(String method, String path, String authorization, byte[] body, String... headers) {
+    public HttpResponse<byte[]> send(String method, String path, String authorization, byte[] body, String... headers) {
         HttpRequest.Builder b = http.request(path);
         if (authorization != null) {
             b.header("Authorization", authorization);
@@ -84,14 +87,14 @@ final class Auth {
     }
 
     /** Starts an upload session and returns its path. */
-    String startUpload(String repository, String authorization) {
+    public String startUpload(String repository, String authorization) {
         HttpResponse<byte[]> r = send("POST", "/v2/" + repository + "/blobs/uploads/", authorization, new byte[0]);
         RegistryHttp.check(r, 202);
         return r.headers().firstValue("Location").orElseThrow();
     }
 
     /** Pushes a blob (POST + PUT) and returns its digest. */
-    dev.wharf.oci.Digest pushBlob(String repository, byte[] content, String authorization) {
+    public dev.wharf.oci.Digest pushBlob(String repository, byte[] content, String authorization) {
         dev.wharf.oci.Digest digest = dev.wharf.oci.Digest.sha256(content);
         String location = startUpload(repository, authorization);
         RegistryHttp.check(send("PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + digest,
@@ -100,7 +103,7 @@ final class Auth {
     }
 
     /** Pushes a one-layer image under {@code tag} and returns the manifest bytes. */
-    byte[] pushImage(String repository, String tag, String authorization) {
+    public byte[] pushImage(String repository, String tag, String authorization) {
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":\"" + System.nanoTime() + "\"}")
                 .getBytes(StandardCharsets.UTF_8);
         dev.wharf.oci.Digest configDigest = pushBlob(repository, config, authorization);
@@ -117,7 +120,7 @@ final class Auth {
 
     // ---- management API ------------------------------------------------------------------------
 
-    HttpResponse<byte[]> api(String method, String path, String authorization, String json) {
+    public HttpResponse<byte[]> api(String method, String path, String authorization, String json) {
         HttpRequest.Builder b = http.request(path).header("Authorization", authorization);
         if (json != null) {
             b.header("Content-Type", "application/json");
@@ -126,49 +129,49 @@ final class Auth {
         return http.send(b.build());
     }
 
-    JsonNode apiOk(String method, String path, String authorization, String json) {
+    public JsonNode apiOk(String method, String path, String authorization, String json) {
         HttpResponse<byte[]> r = api(method, path, authorization, json);
         assertThat(r.statusCode()).as(method + " " + path + ": " + new String(r.body(), StandardCharsets.UTF_8))
                 .isBetween(200, 299);
         return r.body().length == 0 ? null : RegistryHttp.json(r);
     }
 
-    void createUser(String name, String password) {
+    public void createUser(String name, String password) {
         apiOk("POST", "/api/v1/users", adminBasic(), "{\"name\":\"" + name + "\",\"password\":\"" + password + "\"}");
     }
 
-    void createOrganization(String name, String ownerBasic) {
+    public void createOrganization(String name, String ownerBasic) {
         apiOk("POST", "/api/v1/orgs", ownerBasic, "{\"name\":\"" + name + "\"}");
     }
 
-    void addMember(String org, String user, String role) {
+    public void addMember(String org, String user, String role) {
         apiOk("PUT", "/api/v1/orgs/" + org + "/members/" + user, adminBasic(), "{\"role\":\"" + role + "\"}");
     }
 
     /** Creates a robot and returns its secret. */
-    String createRobot(String namespace, String name, String scopesJson, String extraJson) {
+    public String createRobot(String namespace, String name, String scopesJson, String extraJson) {
         JsonNode robot = apiOk("POST", "/api/v1/namespaces/" + namespace + "/robots", adminBasic(),
                 "{\"name\":\"" + name + "\",\"scopes\":" + scopesJson + (extraJson == null ? "" : "," + extraJson) + "}");
         return robot.get("secret").asString();
     }
 
     /** Creates a personal access token for {@code user} (authenticated as that user) and returns its text. */
-    String createPat(String user, String password, String scopesJson, String extraJson) {
+    public String createPat(String user, String password, String scopesJson, String extraJson) {
         JsonNode token = apiOk("POST", "/api/v1/users/" + user + "/tokens", basic(user, password),
                 "{\"name\":\"test\",\"scopes\":" + scopesJson + (extraJson == null ? "" : "," + extraJson) + "}");
         return token.get("token").asString();
     }
 
-    void makePublic(String repository) {
+    public void makePublic(String repository) {
         apiOk("PATCH", "/api/v1/repositories/" + repository, adminBasic(), "{\"visibility\":\"public\"}");
     }
 
     /** The JSON payload of a JWT, without verifying anything. */
-    static JsonNode claims(String jwt) {
+    public static JsonNode claims(String jwt) {
         return RegistryHttp.JSON.readTree(Base64.getUrlDecoder().decode(jwt.split("\\.")[1]));
     }
 
-    static JsonNode header(String jwt) {
+    public static JsonNode header(String jwt) {
         return RegistryHttp.JSON.readTree(Base64.getUrlDecoder().decode(jwt.split("\\.")[0]));
     }
 }

@@ -145,4 +145,28 @@ class KeyEncryptionTests {
         assertThat(SpringFactoriesLoader.loadFactoryNames(FailureAnalyzer.class, getClass().getClassLoader()))
                 .as("registered with Spring Boot").contains(KeyEncryptionFailureAnalyzer.class.getName());
     }
+
+    @Test
+    void secretsAreSealedForTheirIdAndOpenOnlyThere() {
+        KeyEncryption encryption = KeyEncryption.of(kek());
+        String stored = encryption.sealSecret("webhook:w1", "s3cret");
+        assertThat(stored).doesNotContain("s3cret").startsWith("eyJ");
+        assertThat(encryption.openSecret("webhook:w1", stored)).isEqualTo("s3cret");
+        assertThat(encryption.upToDate(stored)).isTrue();
+        assertThatThrownBy(() -> encryption.openSecret("webhook:w2", stored))
+                .hasMessageContaining("secret webhook:w2").hasMessageContaining("another kid");
+        assertThatThrownBy(() -> KeyEncryption.of(kek()).openSecret("webhook:w1", stored))
+                .hasMessageContaining("was encrypted with another key-encryption key");
+    }
+
+    @Test
+    void secretsWithoutAKekAreStoredInClearAndSealedOnceOneIsConfigured() {
+        String clear = KeyEncryption.of(null).sealSecret("webhook:w1", "s3cret");
+        assertThat(clear).isEqualTo("clear:s3cret");
+        assertThat(KeyEncryption.of(null).openSecret("webhook:w1", clear)).isEqualTo("s3cret");
+        assertThat(KeyEncryption.of(null).upToDate(clear)).isTrue();
+        KeyEncryption withKek = KeyEncryption.of(kek());
+        assertThat(withKek.upToDate(clear)).as("due to be sealed").isFalse();
+        assertThat(withKek.openSecret("webhook:w1", clear)).isEqualTo("s3cret");
+    }
 }

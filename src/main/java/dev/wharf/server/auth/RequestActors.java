@@ -1,0 +1,56 @@
+package dev.wharf.server.auth;
+
+import dev.wharf.server.events.Actor;
+import dev.wharf.server.events.Actors;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.stereotype.Component;
+import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
+
+/** The audit log's view of the current request: its principal, client address and request id. */
+@Component
+class RequestActors implements Actors {
+
+    /** The request attribute holding the request's id (set by the access log, echoed as X-Request-Id). */
+    static final String REQUEST_ID_ATTRIBUTE = "dev.wharf.requestId";
+
+    private final AccessPolicy access;
+
+    RequestActors(AccessPolicy access) {
+        this.access = access;
+    }
+
+    @Override
+    public Actor current() {
+        RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
+        if (!(attributes instanceof ServletRequestAttributes servlet)) {
+            return Actor.SYSTEM;
+        }
+        HttpServletRequest request = servlet.getRequest();
+        return of(access.current()).from(request.getRemoteAddr(), requestId(request));
+    }
+
+    /** The actor a principal is, without address. */
+    static Actor of(Principal principal) {
+        if (principal instanceof Principal.User u) {
+            return new Actor(u.name(), "user", null, null);
+        }
+        if (principal instanceof Principal.PersonalToken t) {
+            return new Actor(t.owner().name(), "token", null, null);
+        }
+        if (principal instanceof Principal.Robot r) {
+            return new Actor(r.subject(), "robot", null, null);
+        }
+        if (principal instanceof Principal.Bearer b && b.subject() != null) {
+            String kind = b.tokenId() != null ? "token" : b.subject().contains(Principal.Robot.SEPARATOR) ? "robot" : "user";
+            return new Actor(b.subject(), kind, null, null);
+        }
+        return new Actor(null, "anonymous", null, null);
+    }
+
+    static String requestId(HttpServletRequest request) {
+        Object id = request.getAttribute(REQUEST_ID_ATTRIBUTE);
+        return id instanceof String s ? s : null;
+    }
+}
