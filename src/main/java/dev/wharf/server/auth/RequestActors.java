@@ -2,6 +2,7 @@ package dev.wharf.server.auth;
 
 import dev.wharf.server.events.Actor;
 import dev.wharf.server.events.Actors;
+import dev.wharf.server.web.AccessLog;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.stereotype.Component;
 import org.springframework.web.context.request.RequestAttributes;
@@ -11,9 +12,6 @@ import org.springframework.web.context.request.ServletRequestAttributes;
 /** The audit log's view of the current request: its principal, client address and request id. */
 @Component
 class RequestActors implements Actors {
-
-    /** The request attribute holding the request's id (set by the access log, echoed as X-Request-Id). */
-    static final String REQUEST_ID_ATTRIBUTE = "dev.wharf.requestId";
 
     private final AccessPolicy access;
 
@@ -50,7 +48,7 @@ class RequestActors implements Actors {
     }
 
     static String requestId(HttpServletRequest request) {
-        Object id = request.getAttribute(REQUEST_ID_ATTRIBUTE);
+        Object id = request.getAttribute(AccessLog.REQUEST_ID_ATTRIBUTE);
         return id instanceof String s ? s : null;
     }
 }

@@ -44,7 +44,7 @@ public final class AccessLog {
     public static final int MAX_REQUEST_ID_LENGTH = 128;
 
     static final String PRINCIPAL_ATTRIBUTE = AccessLog.class.getName() + ".principal";
-    static final String REQUEST_ID_ATTRIBUTE = AccessLog.class.getName() + ".requestId";
+    public static final String REQUEST_ID_ATTRIBUTE = AccessLog.class.getName() + ".requestId";
 
     /** Query parameters of the API whose values are never secret. */
     private static final Set<String> PLAIN_PARAMETERS = Set.of("digest", "mount", "from", "n", "last", "tag",

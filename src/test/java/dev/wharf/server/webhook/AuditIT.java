@@ -36,7 +36,7 @@ class AuditIT {
     @Test
     void aRefusedPushIsRecordedWithWhoTriedAndFromWhere() {
         HttpResponse<byte[]> refused = auth.send("POST", "/v2/aud/app/blobs/uploads/", Auth.basic("bob", "bob-password-1"),
-                new byte[0]);
+                new byte[0], "X-Request-Id", "audit-test-4711");
         assertThat(refused.statusCode()).isEqualTo(403);
 
         JsonNode denied = only(auth.apiOk("GET", "/api/v1/audit?type=access.denied&actor=bob", Auth.adminBasic(), null));
@@ -44,6 +44,7 @@ class AuditIT {
         assertThat(denied.path("actorKind").asString()).isEqualTo("user");
         assertThat(denied.path("repository").asString()).isEqualTo("aud/app");
         assertThat(denied.path("clientAddress").asString()).isEqualTo("127.0.0.1");
+        assertThat(denied.path("requestId").asString()).isEqualTo("audit-test-4711");
         assertThat(denied.path("target").asString()).isEqualTo("POST /v2/aud/app/blobs/uploads/");
         assertThat(denied.path("data").path("actions").toString()).isEqualTo("[\"pull\",\"push\"]");
     }
