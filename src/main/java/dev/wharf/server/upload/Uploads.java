@@ -228,7 +228,16 @@ public class Uploads {
      */
     @Scheduled(fixedDelayString = "${wharf.upload.purge-interval:1h}", initialDelayString = "${wharf.upload.purge-interval:1h}")
     public int purgeStale() {
-        double idleSeconds = staleAfter.toMillis() / 1000.0;
+        return purgeIdleFor(staleAfter);
+    }
+
+    /**
+     * {@link #purgeStale} with another idleness threshold (tests use it instead of waiting). Idleness
+     * is measured by PostgreSQL's clock, as leases are; held sessions are never purged, whatever
+     * the threshold.
+     */
+    int purgeIdleFor(Duration idle) {
+        double idleSeconds = idle.toNanos() / 1e9;
         int purged = 0;
         for (UUID id : sessions.findStale(idleSeconds)) {
             try {
@@ -241,12 +250,12 @@ public class Uploads {
             }
         }
         if (purged > 0) {
-            log.info("purged {} upload sessions idle for more than {}", purged, staleAfter);
+            log.info("purged {} upload sessions idle for more than {}", purged, idle);
         }
         try {
-            int swept = store.sweepAbandoned(clock.instant().minus(staleAfter));
+            int swept = store.sweepAbandoned(clock.instant().minus(idle));
             if (swept > 0) {
-                log.info("removed {} abandoned storage uploads older than {}", swept, staleAfter);
+                log.info("removed {} abandoned storage uploads older than {}", swept, idle);
             }
         } catch (IOException | RuntimeException e) {
             log.warn("could not sweep abandoned storage uploads: {}", e.toString());
