@@ -36,13 +36,15 @@ class CredentialChecker {
     private final Robots robots;
     private final PasswordEncoder passwords;
     private final LoginThrottle throttle;
+    private final ActiveAccounts activeAccounts;
     private final Clock clock;
     private final Duration cacheTtl;
     private final Cache<String, Cached> cache;
     private final String dummyHash;
 
     CredentialChecker(Users users, AccessTokens tokens, Robots robots, PasswordEncoder passwords, LoginThrottle throttle,
-                      Clock authClock, AuthProperties properties) {
+                      ActiveAccounts activeAccounts, Clock authClock, AuthProperties properties) {
+        this.activeAccounts = activeAccounts;
         this.users = users;
         this.tokens = tokens;
         this.robots = robots;
@@ -80,9 +82,13 @@ class CredentialChecker {
         return verified.get().principal();
     }
 
-    /** Forgets every remembered verification (after a password change, a revocation...). */
+    /**
+     * Forgets every remembered verification (after a password change, a revocation, a deletion...),
+     * of Basic credentials and of the accounts behind bearer tokens ({@link ActiveAccounts}).
+     */
     void forgetAll() {
         cache.invalidateAll();
+        activeAccounts.forgetAll();
     }
 
     private Optional<Cached> verify(String username, String secret, Instant now) {
