@@ -42,7 +42,7 @@ class WharfTokenAuthIT {
     void loggedInClientPushesPullsAndCopiesThroughWharfsTokenService() {
         Credentials.Basic admin = new Credentials.Basic(RegistryServer.ADMIN, RegistryServer.ADMIN_PASSWORD);
         TestContent.Image image = TestContent.image("linux", "amd64", 2, 50_000);
-        String repository = TestData.repository("auth");
+        String repository = RegistryServer.ADMIN + "/" + TestData.repository("auth");
         ImageReference target = ImageReference.parse(server.hostPort() + "/" + repository + ":v1");
         try (RegistryClient client = client(admin)) {
             client.login(server.hostPort(), admin);

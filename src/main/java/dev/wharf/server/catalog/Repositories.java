@@ -1,31 +1,73 @@
 package dev.wharf.server.catalog;
 
+import dev.wharf.oci.OciErrorCode;
+import dev.wharf.oci.OciException;
 import dev.wharf.oci.RepositoryName;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * The {@code repositories} table. Repositories come into being with their first upload or
  * manifest; {@link #ensure} is an upsert, safe under concurrent first pushes.
+ *
+ * <p>With auth enabled every repository lives in the namespace of a user or an organization (its
+ * first path component): {@link #ensure} refuses to write to a repository whose namespace does not
+ * exist, and holds a share lock on the namespace's row until the caller's transaction ends, so a
+ * push and the deletion of its namespace (which locks that row for update first) are serialised:
+ * the push either sees no namespace, or finishes before the deletion starts and is deleted with
+ * it. A freed name therefore never regains content (issue 7). With {@code wharf.auth.enabled=false}
+ * there are no namespaces: any name may be written, without limits.
  */
 @Component
 public class Repositories {
 
-    private final JdbcClient jdbc;
+    /** Names in a namespace, by range on the {@code "C"}-collated name (index-friendly; '0' follows '/'). */
+    private static final String IN_NAMESPACE = "(name = :namespace OR (name >= :low AND name < :high))";
 
-    public Repositories(JdbcClient jdbc) {
+    private final JdbcClient jdbc;
+    private final boolean namespaces;
+    private final NamespaceLimits limits;
+
+    public Repositories(JdbcClient jdbc, NamespaceLimits limits, @Value("${wharf.auth.enabled:true}") boolean auth) {
         this.jdbc = jdbc;
+        this.limits = limits;
+        this.namespaces = auth;
     }
 
     /**
-     * The id of the repository, created when it does not exist yet. When a concurrent request creates
-     * it first, the insert waits for that request's commit and finds nothing in its own snapshot, so
-     * the lookup is repeated with a fresh one.
+     * The id of the repository, created when it does not exist yet, for a write in the caller's
+     * transaction (which must be active, and must be the one that uses the id).
+     *
+     * <p>When a concurrent request creates the repository first, the insert waits for that
+     * request's commit and finds nothing in its own snapshot, so the lookup is repeated with a
+     * fresh one.
+     *
+     * @throws OciException 403 {@code DENIED} when the namespace does not exist, or when creating
+     *                      the repository would pass {@code wharf.namespace.max-repositories}
      */
     public long ensure(RepositoryName name) {
+        if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+            throw new IllegalStateException("Repositories.ensure needs the transaction that uses the repository");
+        }
+        holdNamespace(name);
+        String namespace = name.namespace();
+        OptionalLong existing = find(name);
+        if (existing.isPresent()) {
+            return existing.getAsLong();
+        }
+        if (namespaces && limits.maxRepositories() > 0) {
+            lockForGrowth(name);
+            long held = count("SELECT count(*) FROM repositories WHERE " + IN_NAMESPACE, namespace);
+            if (held >= limits.maxRepositories() && find(name).isEmpty()) {
+                throw new OciException(OciErrorCode.DENIED, "namespace " + namespace + " holds " + held
+                        + " repositories, the most allowed (wharf.namespace.max-repositories)");
+            }
+        }
         for (int attempt = 0; attempt < 3; attempt++) {
             Optional<Long> id = jdbc.sql("""
                             WITH created AS (
@@ -41,12 +83,68 @@ public class Repositories {
             if (id.isPresent()) {
                 return id.get();
             }
-            OptionalLong existing = find(name);
-            if (existing.isPresent()) {
-                return existing.getAsLong();
+            OptionalLong created = find(name);
+            if (created.isPresent()) {
+                return created.getAsLong();
             }
         }
         throw new IllegalStateException("repository " + name + " was created and deleted concurrently");
+    }
+
+    /**
+     * Share-locks the row of the namespace of {@code name} until the caller's transaction ends, so
+     * the namespace cannot be deleted under a write to one of its repositories (see the class
+     * comment). Does nothing without namespaces (auth disabled).
+     *
+     * @throws OciException 403 {@code DENIED} when the namespace does not exist
+     */
+    public void holdNamespace(RepositoryName name) {
+        if (!namespaces) {
+            return;
+        }
+        String namespace = name.namespace();
+        Optional<String> kind = jdbc.sql("SELECT kind FROM namespaces WHERE name = :name FOR KEY SHARE")
+                .param("name", namespace)
+                .query(String.class)
+                .optional();
+        if (kind.isEmpty()) {
+            throw new OciException(OciErrorCode.DENIED, "namespace " + namespace + " does not exist: a repository "
+                    + "belongs to the user or organization named by its first path component; create that first");
+        }
+    }
+
+    /**
+     * Serialises, until the caller's transaction ends, the requests that add to the namespace of
+     * {@code name} (a new repository, a new upload session), so that a count against a limit and
+     * the insert that follows are not raced. Does nothing without namespaces (auth disabled).
+     */
+    public void lockForGrowth(RepositoryName name) {
+        if (namespaces) {
+            jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended('wharf.namespace:' || :namespace, 0))")
+                    .param("namespace", name.namespace())
+                    .query(Object.class)
+                    .optional();
+        }
+    }
+
+    /** False when auth is disabled: there are no namespaces, and no per-namespace limits. */
+    public boolean namespacesEnforced() {
+        return namespaces;
+    }
+
+    /** The limits of {@code wharf.namespace.*}. */
+    public NamespaceLimits limits() {
+        return limits;
+    }
+
+    /** How many rows {@code sql}, with {@link #IN_NAMESPACE} parameters for {@code namespace}, counts. */
+    private long count(String sql, String namespace) {
+        return jdbc.sql(sql)
+                .param("namespace", namespace)
+                .param("low", namespace + "/")
+                .param("high", namespace + "0")
+                .query(Long.class)
+                .single();
     }
 
     public OptionalLong find(RepositoryName name) {
