@@ -3,6 +3,7 @@ package dev.wharf.server.catalog;
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
 import dev.wharf.oci.RepositoryName;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -28,6 +29,9 @@ public class Repositories {
 
     /** Names in a namespace, by range on the {@code "C"}-collated name (index-friendly; '0' follows '/'). */
     private static final String IN_NAMESPACE = "(name = :namespace OR (name >= :low AND name < :high))";
+
+    /** How many ranges {@link #namesInRanges} reads with one statement. */
+    private static final int RANGES_PER_STATEMENT = 100;
 
     private final JdbcClient jdbc;
     private final boolean namespaces;
@@ -154,6 +158,75 @@ public class Repositories {
                 .optional()
                 .map(OptionalLong::of)
                 .orElse(OptionalLong.empty());
+    }
+
+    /**
+     * One range to read: up to {@code limit} names from {@code from} (inclusive) to {@code to}
+     * (exclusive), after {@code after} (null: from the range's start).
+     */
+    record RangeScan(String from, String to, String after, int limit) {
+    }
+
+    /**
+     * The names of each range, in byte order: one statement of one index range scan per range
+     * ({@link #rangeQuery}), each of which stops at its range's end or limit, whatever the size of
+     * the table.
+     *
+     * @return per range (in the order given), the names read
+     */
+    List<List<String>> namesInRanges(List<RangeScan> ranges) {
+        List<List<String>> result = new ArrayList<>(ranges.size());
+        for (int i = 0; i < ranges.size(); i++) {
+            result.add(new ArrayList<>());
+        }
+        for (int start = 0; start < ranges.size(); start += RANGES_PER_STATEMENT) {
+            int count = Math.min(RANGES_PER_STATEMENT, ranges.size() - start);
+            JdbcClient.StatementSpec statement = jdbc.sql(rangeQuery(count));
+            for (int i = 0; i < count; i++) {
+                RangeScan r = ranges.get(start + i);
+                statement = statement.param("from" + i, r.from()).param("to" + i, r.to())
+                        .param("after" + i, r.after() == null ? "" : r.after()).param("limit" + i, r.limit());
+            }
+            int offset = start;
+            statement.query((rs, n) -> {
+                result.get(offset + rs.getInt(1)).add(rs.getString(2));
+                return null;
+            }).list();
+        }
+        // each branch reads in order, but UNION ALL promises no order of its own (names are ASCII:
+        // String order is byte order)
+        result.forEach(java.util.Collections::sort);
+        return result;
+    }
+
+    /** The statement of {@link #namesInRanges} for {@code count} ranges. */
+    static String rangeQuery(int count) {
+        StringBuilder sql = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            if (i > 0) {
+                sql.append("\nUNION ALL\n");
+            }
+            sql.append("(SELECT ").append(i).append(" AS range, name FROM repositories WHERE name >= :from").append(i)
+                    .append(" AND name < :to").append(i).append(" AND name > :after").append(i)
+                    .append(" ORDER BY name LIMIT :limit").append(i).append(")");
+        }
+        return sql.toString();
+    }
+
+    /**
+     * Up to {@code limit} names of public repositories after {@code after} (null: from the start), in
+     * byte order; names made public before their first push are skipped until they exist.
+     */
+    List<String> publicNames(String after, int limit) {
+        return jdbc.sql("""
+                        SELECT v.name FROM repository_visibility v
+                        WHERE v.public AND v.name > :after
+                          AND EXISTS (SELECT 1 FROM repositories r WHERE r.name = v.name)
+                        ORDER BY v.name LIMIT :limit""")
+                .param("after", after == null ? "" : after)
+                .param("limit", limit)
+                .query(String.class)
+                .list();
     }
 
     /** Up to {@code limit} names after {@code last} (exclusive; null for the start), in byte order. */
