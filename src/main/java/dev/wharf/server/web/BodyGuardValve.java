@@ -19,11 +19,18 @@ import org.slf4j.LoggerFactory;
  *   <li>Every read of a request body (the application's, and Tomcat's own form parsing) goes
  *       through a {@link BodyRate}: a body arriving below the minimum rate fails the read, and the
  *       connection is closed after the answer.</li>
- *   <li>When a request ends with part of its body unread (a 401 before the upload was read, say),
- *       Tomcat would read and discard the rest on the worker thread, at whatever pace the client
- *       sends it. Instead, what has already arrived is discarded without waiting, up to
- *       {@code maxSwallow} bytes; if the body is then still not complete, the connection is closed
- *       after the answer rather than read further. Tomcat does the same for a 400 or a 413.</li>
+ *   <li>When a request ends with part of its body unread (a 401 before the upload was read, or a
+ *       416 for a chunk another request is writing), Tomcat would read and discard the rest on the
+ *       worker thread, at whatever pace the client sends it. Instead, what has already arrived is
+ *       discarded without waiting, up to {@code maxSwallow} bytes. If the body is then still not
+ *       complete, the answer is sent at once and the rest is discarded only while it arrives at
+ *       full speed (a <em>lingering close</em>: at least {@link #LINGER_RATE} bytes/s after the
+ *       first {@link #LINGER_GRACE}, at most {@link #LINGER_MAX} in all); a slower body is cut
+ *       and its connection closed. Closing
+ *       a socket whose peer is still sending makes the kernel answer with a reset, which can
+ *       destroy the end of an answer the client has not read yet (seen as a chunked 416 cut
+ *       before its last chunk), so a client sending at full speed keeps its connection and its
+ *       whole answer. Tomcat does the same for a 400 or a 413.</li>
  *   <li>It sits in the engine pipeline, outside the error report, so that an answer is complete
  *       before its connection is closed.</li>
  * </ul>
@@ -33,6 +40,13 @@ import org.slf4j.LoggerFactory;
 final class BodyGuardValve extends ValveBase {
 
     private static final Logger log = LoggerFactory.getLogger(BodyGuardValve.class);
+
+    /** The longest a request waits for the rest of a body it will not read, once answered. */
+    static final Duration LINGER_MAX = Duration.ofSeconds(2);
+    /** How long such a body may take to get going before its rate counts. */
+    static final Duration LINGER_GRACE = Duration.ofMillis(200);
+    /** The rate such a body must keep (on average, after the grace) for its connection to stay. */
+    static final long LINGER_RATE = 512 * 1024;
 
     private final long minBytesPerSecond;
     private final Duration window;
@@ -69,11 +83,16 @@ final class BodyGuardValve extends ValveBase {
             return;
         }
         boolean tooSlow = guarded != null && guarded.rate.tripped();
-        if (tooSlow || (!coyote.isFinished() && !discardArrived(coyote))) {
-            if (tooSlow) {
-                log.debug("closing the connection of {} {}: body too slow", request.getMethod(), request.getRequestURI());
-            }
+        if (tooSlow) {
+            log.debug("closing the connection of {} {}: body too slow", request.getMethod(), request.getRequestURI());
             close(response);
+        } else if (!coyote.isFinished()) {
+            Unread unread = discardArrived(coyote);
+            if (unread == Unread.TOO_MUCH || (unread == Unread.ON_ITS_WAY && !lingerFor(response, coyote))) {
+                log.debug("closing the connection of {} {}: its body was not read ({} of {} bytes arrived)",
+                        request.getMethod(), request.getRequestURI(), coyote.getBytesRead(), coyote.getContentLengthLong());
+                close(response);
+            }
         }
     }
 
@@ -92,21 +111,27 @@ final class BodyGuardValve extends ValveBase {
         response.getCoyoteResponse().action(ActionCode.CLOSE_NOW, null);
     }
 
-    /**
-     * Reads and drops the unread body as far as it has arrived, without waiting for more.
-     *
-     * @return whether the body is now complete (the connection can serve the next request)
-     */
-    private boolean discardArrived(org.apache.coyote.Request coyote) {
+    /** What is left of a body the application did not read. */
+    private enum Unread {
+        /** Nothing: the connection can serve the next request. */
+        NONE,
+        /** Some of a body within the swallow bound that has not arrived yet. */
+        ON_ITS_WAY,
+        /** More than will be discarded, a chunked body, or a broken one: close the connection. */
+        TOO_MUCH
+    }
+
+    /** Reads and drops the unread body as far as it has arrived, without waiting for more. */
+    private Unread discardArrived(org.apache.coyote.Request coyote) {
         long length;
         try {
             length = coyote.getContentLengthLong();
         } catch (RuntimeException e) {
-            return false; // Tomcat has refused the request already
+            return Unread.TOO_MUCH; // Tomcat has refused the request already
         }
         if (length < 0 || length - coyote.getBytesRead() > maxSwallow) {
             // chunked (a partial chunk header would block the read) or more than we will discard
-            return false;
+            return Unread.TOO_MUCH;
         }
         Sink sink = new Sink();
         try {
@@ -117,6 +142,50 @@ final class BodyGuardValve extends ValveBase {
                 }
             }
         } catch (IOException e) {
+            return Unread.TOO_MUCH;
+        }
+        return coyote.isFinished() ? Unread.NONE : Unread.ON_ITS_WAY;
+    }
+
+    /**
+     * Sends the answer, then discards the rest of the body while it arrives at full speed: up to
+     * {@link #LINGER_MAX}, at {@link #LINGER_RATE} after {@link #LINGER_GRACE}. Only bodies within
+     * {@code maxSwallow} get here, so a worker thread is held at most {@link #LINGER_MAX}, and a
+     * trickled body only for the grace.
+     *
+     * @return whether the body is now complete (the connection can serve the next request)
+     */
+    private boolean lingerFor(Response response, org.apache.coyote.Request coyote) {
+        try {
+            response.finishResponse();
+        } catch (IOException e) {
+            return false; // the client is gone
+        }
+        long start = System.nanoTime();
+        long drained = 0;
+        Sink sink = new Sink();
+        try {
+            while (!coyote.isFinished()) {
+                coyote.action(ActionCode.AVAILABLE, Boolean.TRUE);
+                long now = System.nanoTime();
+                long elapsed = now - start;
+                if (coyote.getAvailable() > 0) {
+                    int n = coyote.doRead(sink);
+                    if (n < 0) {
+                        break;
+                    }
+                    drained += n;
+                } else if (elapsed > LINGER_MAX.toNanos()
+                        || (elapsed > LINGER_GRACE.toNanos() && drained * 1_000_000_000L < LINGER_RATE * elapsed)) {
+                    break;
+                } else {
+                    Thread.sleep(1);
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
         return coyote.isFinished();
