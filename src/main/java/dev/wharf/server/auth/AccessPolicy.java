@@ -5,8 +5,12 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
 import dev.wharf.oci.RepositoryName;
+import dev.wharf.server.catalog.CatalogFilter;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -43,6 +47,7 @@ public class AccessPolicy {
     private final boolean enabled;
     private final Visibilities visibilities;
     private final Memberships memberships;
+    private final Organizations organizations;
     private final Namespaces namespaces;
     private final Users users;
     private final Robots robots;
@@ -52,11 +57,13 @@ public class AccessPolicy {
     private final Cache<String, Optional<Role>> roleCache = Caffeine.newBuilder()
             .maximumSize(10_000).expireAfterWrite(CACHE_TTL).build();
 
-    AccessPolicy(AuthProperties properties, Visibilities visibilities, Memberships memberships, Namespaces namespaces,
-                 Users users, Robots robots, AccessTokens accessTokens) {
+    AccessPolicy(AuthProperties properties, Visibilities visibilities, Memberships memberships,
+                 Organizations organizations, Namespaces namespaces, Users users, Robots robots,
+                 AccessTokens accessTokens) {
         this.enabled = properties.enabled();
         this.visibilities = visibilities;
         this.memberships = memberships;
+        this.organizations = organizations;
         this.namespaces = namespaces;
         this.users = users;
         this.robots = robots;
@@ -120,20 +127,76 @@ public class AccessPolicy {
     }
 
     /**
-     * Which catalog entries the current principal sees: the repositories it may pull. A bearer
-     * token is resolved to the account it was issued to, so the catalog shows what that account
-     * may pull now.
+     * Which catalog entries the current principal sees: the repositories it may pull (as
+     * {@link #allowed} says), as ranges of names the catalog reads by index: a user's own namespace
+     * and those of their organizations; for a personal access token, the part of those (any
+     * namespace, for an admin's) its pull scopes cover, each pattern read from its literal prefix
+     * on; for a robot, its pull scopes within its namespace; and the public repositories for
+     * everyone. A bearer token is resolved to the account it was issued to, so the catalog shows
+     * what that account may pull now.
      */
-    public Predicate<String> catalogFilter() {
+    public CatalogFilter catalogFilter() {
         Principal principal = current();
         if (!enabled || isAdmin(principal)) {
-            return name -> true;
+            return CatalogFilter.all();
         }
         Principal resolved = principal instanceof Principal.Bearer b ? resolve(b) : principal;
         if (resolved instanceof Principal.User u && u.admin()) {
-            return name -> true;
+            return CatalogFilter.all();
         }
-        return name -> RepositoryName.isValid(name) && allowed(resolved, RepositoryName.of(name)).contains(Action.PULL);
+        List<CatalogFilter.Range> ranges = new ArrayList<>();
+        if (resolved instanceof Principal.User u) {
+            for (String namespace : namespacesOf(u)) {
+                ranges.addAll(CatalogFilter.Range.namespace(namespace, name -> true));
+            }
+        } else if (resolved instanceof Principal.PersonalToken t) {
+            ranges.addAll(scopeRanges(t.scopes(), t.owner().admin() ? null : namespacesOf(t.owner())));
+        } else if (resolved instanceof Principal.Robot r) {
+            ranges.addAll(scopeRanges(r.scopes(), Set.of(r.namespace())));
+        }
+        return CatalogFilter.of(ranges, true);
+    }
+
+    /** The namespaces whose every repository {@code user} may pull: their own and their organizations'. */
+    private Set<String> namespacesOf(Principal.User user) {
+        Set<String> names = new LinkedHashSet<>();
+        names.add(user.name());
+        organizations.findByMember(user.id()).forEach(o -> names.add(o.name()));
+        return names;
+    }
+
+    /**
+     * The names the pull scopes among {@code scopes} match, within {@code namespaces} (null: any),
+     * as ranges: the pattern's literal prefix when it fixes the namespace, else each namespace the
+     * prefix may start.
+     */
+    private static List<CatalogFilter.Range> scopeRanges(List<Scope> scopes, Set<String> namespaces) {
+        List<CatalogFilter.Range> ranges = new ArrayList<>();
+        for (Scope s : scopes) {
+            if (!s.actions().contains(Action.PULL)) {
+                continue;
+            }
+            String prefix = s.literalPrefix();
+            Predicate<String> matches = s::matches;
+            int slash = prefix.indexOf('/');
+            String namespace = slash >= 0 ? prefix.substring(0, slash) : prefix;
+            boolean literal = prefix.equals(s.repositories());
+            if (literal || slash >= 0) {
+                if (namespaces == null || namespaces.contains(namespace)) {
+                    ranges.add(literal ? CatalogFilter.Range.exactly(prefix, matches)
+                            : CatalogFilter.Range.prefix(prefix, matches));
+                }
+            } else if (namespaces == null) {
+                ranges.add(CatalogFilter.Range.prefix(prefix, matches));
+            } else {
+                for (String candidate : namespaces) {
+                    if (candidate.startsWith(prefix)) {
+                        ranges.addAll(CatalogFilter.Range.namespace(candidate, matches));
+                    }
+                }
+            }
+        }
+        return ranges;
     }
 
     /** Whether the account a bearer token was issued to may, as it is now, pull {@code repository}. */

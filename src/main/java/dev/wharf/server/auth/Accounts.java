@@ -162,7 +162,8 @@ public class Accounts {
 
     /**
      * Deletes a user with their namespace: its repositories (see {@link NamespaceContents}), robots,
-     * the user's tokens and memberships, in one transaction.
+     * the user's tokens and memberships, in one transaction. The namespace's row is locked first,
+     * so pushes into it finish before (and are deleted with it) or find it gone.
      */
     @Transactional
     public void deleteUser(Principal actor, String name) {
@@ -171,6 +172,7 @@ public class Accounts {
         if (actor instanceof Principal.User u && u.id() == user.id()) {
             throw new OciException(OciErrorCode.DENIED, "admins cannot delete themselves");
         }
+        namespaces.lock(name);
         int repositories = contents.delete(name);
         namespaces.release(name);
         credentials.forgetAll();
@@ -223,6 +225,7 @@ public class Accounts {
     public void deleteOrganization(Principal actor, String name) {
         policy.requireOwner(actor, name);
         findOrganization(name);
+        namespaces.lock(name);
         int repositories = contents.delete(name);
         namespaces.release(name);
         policy.changed();

@@ -41,6 +41,7 @@ class CredentialChecker {
     private final Robots robots;
     private final PasswordEncoder passwords;
     private final LoginThrottle throttle;
+    private final ActiveAccounts activeAccounts;
     private final Clock clock;
     private final Duration cacheTtl;
     private final Cache<String, Cached> cache;
@@ -49,7 +50,9 @@ class CredentialChecker {
     private final ObjectProvider<Events> events;
 
     CredentialChecker(Users users, AccessTokens tokens, Robots robots, PasswordEncoder passwords, LoginThrottle throttle,
-                      Clock authClock, AuthProperties properties, ObjectProvider<Events> events) {
+                      ActiveAccounts activeAccounts, Clock authClock, AuthProperties properties,
+                      ObjectProvider<Events> events) {
+        this.activeAccounts = activeAccounts;
         this.events = events;
         this.users = users;
         this.tokens = tokens;
@@ -111,9 +114,13 @@ class CredentialChecker {
         }
     }
 
-    /** Forgets every remembered verification (after a password change, a revocation...). */
+    /**
+     * Forgets every remembered verification (after a password change, a revocation, a deletion...),
+     * of Basic credentials and of the accounts behind bearer tokens ({@link ActiveAccounts}).
+     */
     void forgetAll() {
         cache.invalidateAll();
+        activeAccounts.forgetAll();
     }
 
     private Optional<Cached> verify(String username, String secret, Instant now) {

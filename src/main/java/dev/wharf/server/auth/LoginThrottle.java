@@ -15,14 +15,16 @@ import org.springframework.stereotype.Component;
  * further attempts from that client are refused with 429 {@code TOOMANYREQUESTS} and
  * {@code Retry-After} (without checking the credentials) until the window has passed. An account is
  * never locked for everyone: the right password from another address still works, so nobody can
- * lock out an account (an administrator's included) by guessing at it. Counts live in this
- * replica's memory, bounded in size.
+ * lock out an account (an administrator's included) by guessing at it. A count starts again once
+ * a window has passed without failures. Counts live in this replica's memory, bounded in size;
+ * time is the auth clock's.
  */
 @Component
 class LoginThrottle {
 
     private static final class Window {
         int failures;
+        Instant lastFailure;
         Instant blockedUntil;
     }
 
@@ -65,10 +67,15 @@ class LoginThrottle {
             return;
         }
         Window w = cache.get(key, k -> new Window());
+        Instant now = clock.instant();
         synchronized (w) {
+            if (w.lastFailure != null && !now.isBefore(w.lastFailure.plus(limits.window()))) {
+                w.failures = 0;
+            }
             w.failures++;
+            w.lastFailure = now;
             if (w.failures >= max) {
-                w.blockedUntil = clock.instant().plus(limits.window());
+                w.blockedUntil = now.plus(limits.window());
             }
         }
         cache.put(key, w);

@@ -39,7 +39,9 @@ class Namespaces {
     /**
      * Locks the row of {@code name} until the caller's transaction ends, so that checks of what the
      * namespace holds (how many robots, how many tokens its user has) and the insert that follows
-     * are not raced by a concurrent request. Does nothing when there is no such namespace.
+     * are not raced by a concurrent request, and so that a deletion of the namespace waits for the
+     * pushes into it that hold its row ({@code Repositories.holdNamespace}) and makes later ones
+     * find it gone. Does nothing when there is no such namespace.
      */
     void lock(String name) {
         jdbc.sql("SELECT name FROM namespaces WHERE name = :name FOR UPDATE").param("name", name).query(String.class).list();

@@ -40,8 +40,12 @@ public sealed interface Principal {
         }
     }
 
-    /** A robot account of {@code namespace}, limited to its scopes within that namespace. */
-    record Robot(long id, String namespace, String name, List<Scope> scopes, Instant secretRotatedAt)
+    /**
+     * A robot account of {@code namespace}, limited to its scopes within that namespace.
+     *
+     * @param secretId the public id of its current secret (a new one with each rotation)
+     */
+    record Robot(long id, String namespace, String name, List<Scope> scopes, Instant secretRotatedAt, String secretId)
             implements Principal {
 
         /** The user name robots log in with. */

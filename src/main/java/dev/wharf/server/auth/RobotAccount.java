@@ -118,6 +118,6 @@ class RobotAccount {
     }
 
     Principal.Robot principal() {
-        return new Principal.Robot(id, namespace, name, scopes(), secretRotatedAt);
+        return new Principal.Robot(id, namespace, name, scopes(), secretRotatedAt, publicId);
     }
 }

@@ -60,6 +60,20 @@ public record Scope(String repositories, Set<Action> actions) {
         return count;
     }
 
+    /**
+     * The pattern up to its first wildcard: every name it matches starts with this (the whole
+     * pattern when it has none).
+     */
+    public String literalPrefix() {
+        int star = repositories.indexOf('*');
+        return star < 0 ? repositories : repositories.substring(0, star);
+    }
+
+    /** True when {@code name} matches the pattern (any string; linear time, see {@link #matches(String, String)}). */
+    public boolean matches(String name) {
+        return matches(repositories, name);
+    }
+
     /** The namespace this pattern stays within, or null when its first component has a wildcard. */
     public String namespace() {
         int slash = repositories.indexOf('/');

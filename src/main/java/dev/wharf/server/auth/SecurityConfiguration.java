@@ -43,8 +43,8 @@ class SecurityConfiguration {
     }
 
     @Bean
-    TokenVerifier tokenVerifier(TokenKeys keys, AuthProperties properties, Clock authClock) {
-        return new TokenVerifier(keys, properties, authClock);
+    TokenVerifier tokenVerifier(TokenKeys keys, ActiveAccounts accounts, AuthProperties properties, Clock authClock) {
+        return new TokenVerifier(keys, accounts, properties, authClock);
     }
 
     /** The resource-server decoder of the registry's tokens (also keeps Boot from making a default user). */

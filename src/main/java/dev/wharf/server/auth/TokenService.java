@@ -28,9 +28,11 @@ import org.springframework.stereotype.Component;
 /**
  * Issues bearer tokens in the format of distribution's jwt.md: an ES256 JWS with {@code kid},
  * claims {@code iss}, {@code sub}, {@code aud} (the service), {@code exp}, {@code nbf},
- * {@code iat}, {@code jti} and {@code access}. What a token grants is the intersection of what
- * was asked and what {@link AccessPolicy} allows the principal, never more. Also issues and
- * redeems the opaque refresh tokens of the OAuth2 flow.
+ * {@code iat}, {@code jti} and {@code access}, and Wharf's own {@code wharf_uid},
+ * {@code wharf_pat} or {@code wharf_rbt} naming the account and credential it was issued for
+ * (see {@link ActiveAccounts}). What a token grants is the intersection of what was asked and what
+ * {@link AccessPolicy} allows the principal, never more. Also issues and redeems the opaque refresh
+ * tokens of the OAuth2 flow.
  *
  * @see <a href="https://distribution.github.io/distribution/spec/auth/jwt/">Token Authentication Implementation</a>
  */
@@ -124,8 +126,14 @@ class TokenService {
         if (principal.subject() != null) {
             claims.subject(principal.subject());
         }
-        if (principal instanceof Principal.PersonalToken t) {
-            claims.claim("wharf_pat", t.publicId());
+        // who the token stands for, so that each use can check it still stands (ActiveAccounts)
+        if (principal instanceof Principal.User u) {
+            claims.claim(TokenVerifier.USER_ID, u.id());
+        } else if (principal instanceof Principal.PersonalToken t) {
+            claims.claim(TokenVerifier.USER_ID, t.owner().id());
+            claims.claim(TokenVerifier.PERSONAL_TOKEN, t.publicId());
+        } else if (principal instanceof Principal.Robot r) {
+            claims.claim(TokenVerifier.ROBOT_SECRET, r.secretId());
         }
         ECKey key = keys.signingKey();
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID())

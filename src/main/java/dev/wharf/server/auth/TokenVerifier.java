@@ -16,6 +16,7 @@ import java.util.Set;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.security.oauth2.jwt.BadJwtException;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtAudienceValidator;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
@@ -27,26 +28,37 @@ import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 /**
  * Verifies bearer tokens through Spring Security's {@link NimbusJwtDecoder}: ES256 signature by a
  * key of {@link TokenKeys} that is still accepted, {@code iss}, {@code aud} (= the service), and
- * {@code exp}/{@code nbf} with {@code wharf.auth.clock-skew}. Successful verifications are
- * remembered (bounded, keyed by the token's SHA-256) until the token expires or its key is
- * retired past its grace or revoked (as {@link TokenKeys} sees it: within
- * {@code wharf.auth.key-refresh}), so a verified token costs a hash and a map lookup.
+ * {@code exp}/{@code nbf} with {@code wharf.auth.clock-skew}; then that the account and credential
+ * it was issued for still stand ({@link ActiveAccounts}, within
+ * {@code wharf.auth.credential-cache-ttl}). Successful verifications are remembered (bounded, keyed
+ * by the token's SHA-256) until the token expires or its key is retired past its grace or revoked
+ * (as {@link TokenKeys} sees it: within {@code wharf.auth.key-refresh}), so a verified token costs
+ * a hash and two map lookups.
  */
 final class TokenVerifier {
 
-    private record Verified(Principal.Bearer principal, String kid) {
+    /** The claim naming the user a token was issued for, by id. */
+    static final String USER_ID = "wharf_uid";
+    /** The claim naming the personal access token a token was obtained with. */
+    static final String PERSONAL_TOKEN = "wharf_pat";
+    /** The claim naming the robot secret a token was obtained with. */
+    static final String ROBOT_SECRET = "wharf_rbt";
+
+    private record Verified(Principal.Bearer principal, String kid, ActiveAccounts.Issued issuedFor) {
     }
 
     private final JwtDecoder decoder;
     private final JwtDecoder uploadGraceDecoder;
     private final TokenKeys keys;
+    private final ActiveAccounts accounts;
     private final Clock clock;
     private final Duration skew;
     private final Cache<String, Verified> cache = Caffeine.newBuilder().maximumSize(50_000)
             .expireAfterWrite(Duration.ofMinutes(30)).build();
 
-    TokenVerifier(TokenKeys keys, AuthProperties properties, Clock clock) {
+    TokenVerifier(TokenKeys keys, ActiveAccounts accounts, AuthProperties properties, Clock clock) {
         this.keys = keys;
+        this.accounts = accounts;
         this.clock = clock;
         this.skew = properties.clockSkew();
         this.decoder = decoder(keys, properties, properties.clockSkew(), clock);
@@ -73,8 +85,8 @@ final class TokenVerifier {
     /**
      * The principal of a valid token.
      *
-     * @throws JwtException when the token is malformed, badly signed, expired, or for another
-     *                      issuer or service
+     * @throws JwtException when the token is malformed, badly signed, expired, for another
+     *                      issuer or service, or its account or credential no longer stands
      */
     Principal.Bearer verify(String token) {
         String key = Base64.getEncoder().encodeToString(Secrets.sha256(token));
@@ -82,22 +94,42 @@ final class TokenVerifier {
         Verified v = cache.getIfPresent(key);
         if (v != null) {
             if (now.isBefore(v.principal().expiresAt().plus(skew)) && keys.accepts(v.kid(), now)) {
-                return v.principal();
+                return standing(v);
             }
             cache.invalidate(key);
         }
         Jwt jwt = decoder.decode(token);
-        Principal.Bearer principal = principal(jwt);
-        cache.put(key, new Verified(principal, (String) jwt.getHeaders().get("kid")));
+        Verified verified = new Verified(principal(jwt), (String) jwt.getHeaders().get("kid"), issuedFor(jwt));
+        Principal.Bearer principal = standing(verified);
+        cache.put(key, verified);
         return principal;
     }
 
     /**
      * The principal of a token that is valid but for having expired less than
-     * {@code wharf.auth.upload-grace} ago (for finishing an upload it started).
+     * {@code wharf.auth.upload-grace} ago (for finishing an upload it started); its account and
+     * credential must still stand.
      */
     Principal.Bearer verifyWithUploadGrace(String token) {
-        return principal(uploadGraceDecoder.decode(token));
+        Jwt jwt = uploadGraceDecoder.decode(token);
+        return standing(new Verified(principal(jwt), null, issuedFor(jwt)));
+    }
+
+    private Principal.Bearer standing(Verified v) {
+        if (!accounts.active(v.issuedFor())) {
+            throw new BadJwtException("the account or credential of this token was deleted, disabled or revoked");
+        }
+        return v.principal();
+    }
+
+    private static ActiveAccounts.Issued issuedFor(Jwt jwt) {
+        Object uid = jwt.getClaims().get(USER_ID);
+        return new ActiveAccounts.Issued(jwt.getSubject(), uid instanceof Number n ? n.longValue() : null,
+                stringClaim(jwt, PERSONAL_TOKEN), stringClaim(jwt, ROBOT_SECRET));
+    }
+
+    private static String stringClaim(Jwt jwt, String name) {
+        return jwt.getClaims().get(name) instanceof String s ? s : null;
     }
 
     private static Principal.Bearer principal(Jwt jwt) {
@@ -128,8 +160,7 @@ final class TokenVerifier {
                 }
             }
         }
-        Object pat = jwt.getClaims().get("wharf_pat");
-        return new Principal.Bearer(jwt.getSubject(), Map.copyOf(access), catalog,
-                pat instanceof String s ? s : null, jwt.getExpiresAt());
+        return new Principal.Bearer(jwt.getSubject(), Map.copyOf(access), catalog, stringClaim(jwt, PERSONAL_TOKEN),
+                jwt.getExpiresAt());
     }
 }

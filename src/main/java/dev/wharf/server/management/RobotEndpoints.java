@@ -32,11 +32,12 @@ class RobotEndpoints {
 
     private final MachineCredentials credentials;
     private final AccessPolicy access;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
-    RobotEndpoints(MachineCredentials credentials, AccessPolicy access) {
+    RobotEndpoints(MachineCredentials credentials, AccessPolicy access, Clock authClock) {
         this.credentials = credentials;
         this.access = access;
+        this.clock = authClock;
     }
 
     @GetMapping

@@ -33,12 +33,13 @@ class UserEndpoints {
     private final Accounts accounts;
     private final MachineCredentials credentials;
     private final AccessPolicy access;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
 
-    UserEndpoints(Accounts accounts, MachineCredentials credentials, AccessPolicy access) {
+    UserEndpoints(Accounts accounts, MachineCredentials credentials, AccessPolicy access, Clock authClock) {
         this.accounts = accounts;
         this.credentials = credentials;
         this.access = access;
+        this.clock = authClock;
     }
 
     @GetMapping("/user")

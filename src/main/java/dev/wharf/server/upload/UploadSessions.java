@@ -87,6 +87,13 @@ interface UploadSessions extends JpaRepository<UploadSession, UUID> {
             WHERE s.id = :id AND s.lease_token = :token AND s.generation = :generation""", nativeQuery = true)
     int deleteHeld(@Param("id") UUID id, @Param("token") UUID token, @Param("generation") long generation);
 
+    /** How many sessions are open in the repositories of namespace {@code namespace}. */
+    @Query(value = """
+            SELECT count(*) FROM upload_sessions s JOIN repositories r ON r.id = s.repository_id
+            WHERE r.name = :namespace OR (r.name >= :namespace || '/' AND r.name < :namespace || '0')""",
+            nativeQuery = true)
+    long countInNamespace(@Param("namespace") String namespace);
+
     /** Sessions idle for longer than {@code idleSeconds} whose lease is not held. */
     @Query(value = """
             SELECT s.id FROM upload_sessions s

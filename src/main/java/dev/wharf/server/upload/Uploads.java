@@ -92,12 +92,35 @@ public class Uploads {
      *                  subject may finish the upload shortly after it expired
      */
     public Status start(RepositoryName repository, DigestAlgorithm algorithm, String createdBy) throws IOException {
-        long repositoryId = repositories.ensure(repository);
         UUID id = UUID.randomUUID();
         BlobWriter writer = store.newWriter(id.toString(), algorithm);
-        sessions.save(new UploadSession(id, repositoryId, algorithm.prefix(), writer.state().storeState(), clock.instant(),
-                createdBy));
+        try {
+            transactions.executeWithoutResult(status -> {
+                long repositoryId = repositories.ensure(repository);
+                checkOpenUploads(repository);
+                sessions.save(new UploadSession(id, repositoryId, algorithm.prefix(), writer.state().storeState(),
+                        clock.instant(), createdBy));
+            });
+        } catch (RuntimeException e) {
+            writer.abort();
+            throw e;
+        }
         return new Status(id, repository, 0);
+    }
+
+    /** 403 when the repository's namespace has {@code wharf.namespace.max-open-uploads} open sessions. */
+    private void checkOpenUploads(RepositoryName repository) {
+        int max = repositories.limits().maxOpenUploads();
+        if (!repositories.namespacesEnforced() || max == 0) {
+            return;
+        }
+        repositories.lockForGrowth(repository);
+        long open = sessions.countInNamespace(repository.namespace());
+        if (open >= max) {
+            throw new OciException(OciErrorCode.DENIED, "namespace " + repository.namespace() + " has " + open
+                    + " uploads open, the most allowed (wharf.namespace.max-open-uploads): finish or cancel some "
+                    + "(DELETE the upload), or wait for idle ones to be purged");
+        }
     }
 
     /** The session's progress. */
@@ -157,6 +180,8 @@ public class Uploads {
             }
             long size = writer.size();
             transactions.executeWithoutResult(status -> {
+                // first, so that a deletion of the namespace waits for this or this sees it gone
+                repositories.holdNamespace(repository);
                 links.link(lease.session.repositoryId(), expected, size);
                 lease.end();
             });
@@ -177,7 +202,8 @@ public class Uploads {
      */
     public long upload(RepositoryName repository, Digest expected, long contentLength, InputStream body)
             throws IOException {
-        long repositoryId = repositories.ensure(repository);
+        // refused before the body is read when the namespace is missing or full
+        transactions.executeWithoutResult(status -> repositories.ensure(repository));
         BlobWriter writer = store.newWriter(UUID.randomUUID().toString(), expected.algorithm());
         try {
             writer.append(RequestBodies.exactly(body, contentLength));
@@ -188,9 +214,10 @@ public class Uploads {
             // nobody else knows this upload: its scratch data goes at once, the published blob stays
             writer.abort();
         }
-        links.link(repositoryId, expected, writer.size());
+        long size = writer.size();
+        transactions.executeWithoutResult(status -> links.link(repositories.ensure(repository), expected, size));
         uploads.increment();
-        return writer.size();
+        return size;
     }
 
     /**
@@ -202,8 +229,7 @@ public class Uploads {
         if (from.equals(target)) {
             return links.sizeIn(target, digest);
         }
-        long targetId = repositories.ensure(target);
-        OptionalLong mounted = transactions.execute(status -> links.mount(from, targetId, digest));
+        OptionalLong mounted = transactions.execute(status -> links.mount(from, repositories.ensure(target), digest));
         if (mounted.isPresent()) {
             mounts.increment();
         }
@@ -228,7 +254,16 @@ public class Uploads {
      */
     @Scheduled(fixedDelayString = "${wharf.upload.purge-interval:1h}", initialDelayString = "${wharf.upload.purge-interval:1h}")
     public int purgeStale() {
-        double idleSeconds = staleAfter.toMillis() / 1000.0;
+        return purgeIdleFor(staleAfter);
+    }
+
+    /**
+     * {@link #purgeStale} with another idleness threshold (tests use it instead of waiting). Idleness
+     * is measured by PostgreSQL's clock, as leases are; held sessions are never purged, whatever
+     * the threshold.
+     */
+    int purgeIdleFor(Duration idle) {
+        double idleSeconds = idle.toNanos() / 1e9;
         int purged = 0;
         for (UUID id : sessions.findStale(idleSeconds)) {
             try {
@@ -241,12 +276,12 @@ public class Uploads {
             }
         }
         if (purged > 0) {
-            log.info("purged {} upload sessions idle for more than {}", purged, staleAfter);
+            log.info("purged {} upload sessions idle for more than {}", purged, idle);
         }
         try {
-            int swept = store.sweepAbandoned(clock.instant().minus(staleAfter));
+            int swept = store.sweepAbandoned(clock.instant().minus(idle));
             if (swept > 0) {
-                log.info("removed {} abandoned storage uploads older than {}", swept, staleAfter);
+                log.info("removed {} abandoned storage uploads older than {}", swept, idle);
             }
         } catch (IOException | RuntimeException e) {
             log.warn("could not sweep abandoned storage uploads: {}", e.toString());

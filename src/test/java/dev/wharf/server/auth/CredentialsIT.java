@@ -8,10 +8,12 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.wharf.oci.Digest;
 import dev.wharf.testing.RegistryHttp;
 import dev.wharf.testing.RegistryServer;
+import dev.wharf.testing.TestClock;
 import dev.wharf.testing.TestData;
+import dev.wharf.testing.TestDatabases;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,7 @@ import tools.jackson.databind.JsonNode;
 class CredentialsIT {
 
     private static final String PASSWORD = "credentials-password-1";
+    private static final TestClock clock = new TestClock();
     private static RegistryServer server;
     private static Auth auth;
 
@@ -35,8 +38,9 @@ class CredentialsIT {
     static void start() {
         // a tiny credential cache, so revocations are seen at once; the access log on, so that
         // what it writes is checked for secrets too
-        server = RegistryServer.startWithAuth(Map.of("wharf.auth.credential-cache-ttl", "0s",
-                "logging.level.wharf.access", "info"));
+        server = RegistryServer.start(TestDatabases.create(),
+                RegistryServer.withAuth(Map.of("wharf.auth.credential-cache-ttl", "0s",
+                        "logging.level.wharf.access", "info")), clock.initializer());
         auth = new Auth(server);
         auth.createUser("dana", PASSWORD);
         auth.createUser("eve", PASSWORD);
@@ -105,9 +109,9 @@ class CredentialsIT {
                         + "\"expiresAt\":\"2001-01-01T00:00:00Z\"}");
         assertThat(past.statusCode()).isEqualTo(400);
         String soon = auth.createPat("dana", PASSWORD, "[{\"repositories\":\"**\",\"actions\":[\"pull\"]}]",
-                "\"expiresAt\":\"" + Instant.now().plusSeconds(2) + "\"");
+                "\"expiresAt\":\"" + clock.instant().plusSeconds(2) + "\"");
         assertThat(status("GET", "/v2/", Auth.basic("dana", soon))).isEqualTo(200);
-        sleep(2500);
+        clock.advance(Duration.ofMillis(2500));
         assertThat(status("GET", "/v2/", Auth.basic("dana", soon))).as("expired").isEqualTo(401);
     }
 
@@ -161,9 +165,9 @@ class CredentialsIT {
     @Test
     void expiredRobotSecretIsRefused() {
         String secret = auth.createRobot("ci", "shortlived", "[{\"repositories\":\"ci/**\",\"actions\":[\"pull\"]}]",
-                "\"expiresAt\":\"" + Instant.now().plusSeconds(2) + "\"");
+                "\"expiresAt\":\"" + clock.instant().plusSeconds(2) + "\"");
         assertThat(status("GET", "/v2/", Auth.basic("ci+shortlived", secret))).isEqualTo(200);
-        sleep(2500);
+        clock.advance(Duration.ofMillis(2500));
         assertThat(status("GET", "/v2/", Auth.basic("ci+shortlived", secret))).isEqualTo(401);
     }
 
@@ -304,20 +308,17 @@ class CredentialsIT {
                     return;
                 }
             }
-            sleep(20);
+            try {
+                Thread.sleep(20); // polling for the access log line, written after the answer
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
         }
         throw new AssertionError("never logged: " + text);
     }
 
     private static String body(HttpResponse<byte[]> r) {
         return r.headers().map() + " " + new String(r.body(), StandardCharsets.UTF_8);
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

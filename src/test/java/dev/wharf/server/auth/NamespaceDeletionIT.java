@@ -6,11 +6,24 @@ import dev.wharf.oci.Digest;
 import dev.wharf.testing.RegistryHttp;
 import dev.wharf.testing.RegistryServer;
 import dev.wharf.testing.TestData;
+import dev.wharf.testing.TestDatabases;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,17 +32,20 @@ import tools.jackson.databind.JsonNode;
 /**
  * A freed namespace name grants nothing over what the namespace held (issue 7, hole 1): deleting a
  * user or an organization deletes its repositories, their visibility and open uploads, so whoever
- * claims the name next finds nothing of the old content.
+ * claims the name next finds nothing of the old content; and no push, not even an admin's and not
+ * one racing the deletion, puts a repository into a namespace that does not exist.
  */
 class NamespaceDeletionIT {
 
     private static final String PASSWORD = "namespace-password-1";
+    private static TestDatabases.Database db;
     private static RegistryServer server;
     private static Auth auth;
 
     @BeforeAll
     static void start() {
-        server = RegistryServer.startWithAuth(Map.of("wharf.auth.credential-cache-ttl", "0s"));
+        db = TestDatabases.create();
+        server = RegistryServer.start(db, RegistryServer.withAuth(Map.of("wharf.auth.credential-cache-ttl", "0s")));
         auth = new Auth(server);
         auth.createUser("mallory", PASSWORD);
     }
@@ -125,6 +141,140 @@ class NamespaceDeletionIT {
 
         assertNothingLeft("globex", held, Auth.basic("globex", PASSWORD));
         assertThat(auth.send("GET", "/v2/globex-eu/keep/tags/list", olga, null).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aPushIntoANamespaceThatDoesNotExistIsRefusedEvenForAnAdmin() throws SQLException {
+        String admin = Auth.adminBasic();
+        byte[] content = TestData.random(64);
+        Digest digest = auth.pushBlob("admin/source", content, admin);
+        byte[] manifest = auth.pushImage("admin/source", "v1", admin);
+
+        List<HttpResponse<byte[]>> refused = List.of(
+                auth.send("POST", "/v2/ghost/app/blobs/uploads/", admin, new byte[0]),
+                auth.send("POST", "/v2/ghost/app/blobs/uploads/?digest=" + digest, admin, content,
+                        "Content-Type", "application/octet-stream"),
+                auth.send("POST", "/v2/ghost/app/blobs/uploads/?mount=" + digest + "&from=admin/source", admin,
+                        new byte[0]),
+                auth.send("PUT", "/v2/ghost/app/manifests/v1", admin, manifest,
+                        "Content-Type", dev.wharf.oci.MediaTypes.OCI_MANIFEST),
+                auth.send("POST", "/v2/ghost/blobs/uploads/", admin, new byte[0]));
+        for (HttpResponse<byte[]> r : refused) {
+            assertThat(r.statusCode()).as(text(r)).isEqualTo(403);
+            assertThat(RegistryHttp.errorCode(r)).isEqualTo("DENIED");
+            assertThat(new String(r.body(), StandardCharsets.UTF_8)).contains("namespace ghost does not exist");
+        }
+        assertThat(orphans()).isEmpty();
+        assertThat(repositories("ghost")).isEmpty();
+    }
+
+    /**
+     * Rounds of: an organization, four clients pushing into it (sessions, monolithic uploads, mounts,
+     * manifests) while its owner deletes it. Whatever interleaving, no request fails with a 5xx, no
+     * repository outlives its namespace, and the pushes after the deletion are refused.
+     */
+    @Test
+    void pushesRacingTheDeletionOfTheirNamespaceLeaveNoRepositoryBehind() throws Exception {
+        String owner = Auth.basic("mallory", PASSWORD);
+        byte[] shared = TestData.random(128);
+        Digest sharedDigest = auth.pushBlob("admin/shared", shared, Auth.adminBasic());
+        Set<Integer> statuses = ConcurrentHashMap.newKeySet();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            for (int round = 0; round < 10; round++) {
+                String org = "race" + round;
+                auth.createOrganization(org, owner);
+                AtomicBoolean deleted = new AtomicBoolean();
+                List<Future<?>> pushers = new ArrayList<>();
+                // a token, so the pushes cost no bcrypt each (this server remembers no password)
+                String admin = Auth.bearer(auth.token(Auth.adminBasic(), "repository:" + org + "/app0:pull,push",
+                        "repository:" + org + "/app1:pull,push", "repository:" + org + "/app2:pull,push",
+                        "repository:" + org + "/app3:pull,push", "repository:admin/shared:pull"));
+                for (int p = 0; p < 4; p++) {
+                    String repo = org + "/app" + p;
+                    int kind = p;
+                    pushers.add(pool.submit(() -> {
+                        // keep pushing until a few pushes after the deletion were answered
+                        for (int after = 0; after < 3; ) {
+                            boolean gone = deleted.get();
+                            for (HttpResponse<byte[]> r : push(kind, repo, admin, sharedDigest)) {
+                                statuses.add(r.statusCode());
+                                assertThat(r.statusCode()).as(text(r)).isLessThan(500);
+                                if (gone) {
+                                    assertThat(r.statusCode()).as(text(r)).isEqualTo(403);
+                                }
+                            }
+                            after += gone ? 1 : 0;
+                        }
+                        return null;
+                    }));
+                }
+                auth.apiOk("DELETE", "/api/v1/orgs/" + org, owner, null);
+                deleted.set(true);
+                for (Future<?> f : pushers) {
+                    f.get();
+                }
+                assertThat(orphans()).as("round " + round).isEmpty();
+                assertThat(repositories(org)).as("round " + round).isEmpty();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(statuses).as("pushes landed before deletions and were refused after").contains(201, 403);
+    }
+
+    /** One push of kind 0..3 into {@code repo}: every response it got. */
+    private static List<HttpResponse<byte[]>> push(int kind, String repo, String authorization, Digest shared) {
+        byte[] content = TestData.random(100);
+        Digest digest = Digest.sha256(content);
+        String octets = "application/octet-stream";
+        return switch (kind) {
+            case 0 -> {
+                HttpResponse<byte[]> start = auth.send("POST", "/v2/" + repo + "/blobs/uploads/", authorization,
+                        new byte[0]);
+                if (start.statusCode() != 202) {
+                    yield List.of(start);
+                }
+                String location = start.headers().firstValue("Location").orElseThrow();
+                yield List.of(start, auth.send("PUT", location + (location.contains("?") ? "&" : "?") + "digest="
+                        + digest, authorization, content, "Content-Type", octets));
+            }
+            case 1 -> List.of(auth.send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + digest, authorization,
+                    content, "Content-Type", octets));
+            case 2 -> List.of(auth.send("POST", "/v2/" + repo + "/blobs/uploads/?mount=" + shared + "&from=admin/shared",
+                    authorization, new byte[0]));
+            default -> {
+                HttpResponse<byte[]> blob = auth.send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + digest,
+                        authorization, content, "Content-Type", octets);
+                byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + dev.wharf.oci.MediaTypes.OCI_MANIFEST
+                        + "\",\"config\":" + RegistryHttp.descriptor(dev.wharf.oci.MediaTypes.OCI_CONFIG, digest,
+                        content.length) + ",\"layers\":[]}").getBytes(StandardCharsets.UTF_8);
+                yield List.of(blob, auth.send("PUT", "/v2/" + repo + "/manifests/latest", authorization, manifest,
+                        "Content-Type", dev.wharf.oci.MediaTypes.OCI_MANIFEST));
+            }
+        };
+    }
+
+    /** Repositories whose namespace (first path component) is no user or organization. */
+    private static List<String> orphans() throws SQLException {
+        return query("""
+                SELECT r.name FROM repositories r
+                WHERE NOT EXISTS (SELECT 1 FROM namespaces n WHERE n.name = split_part(r.name, '/', 1))""");
+    }
+
+    private static List<String> repositories(String namespace) throws SQLException {
+        return query("SELECT name FROM repositories WHERE split_part(name, '/', 1) = '" + namespace + "'");
+    }
+
+    private static List<String> query(String sql) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
+             ResultSet rs = c.createStatement().executeQuery(sql)) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+            }
+        }
+        return names;
     }
 
     private static String text(HttpResponse<byte[]> r) {

@@ -75,7 +75,7 @@ class DatabaseOutageIT {
                 int worker = w;
                 workers.add(pool.submit(() -> {
                     for (int round = 0; running.get(); round++) {
-                        pushRound(http, "outage/w" + worker, "r" + round);
+                        pushRound(http, "admin/outage-w" + worker, "r" + round);
                         rounds.incrementAndGet();
                     }
                 }));

@@ -14,7 +14,10 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,8 +33,8 @@ class UploadLeaseIT {
 
     @BeforeAll
     static void start() {
-        // purged after 2 s idle; the scheduled purge is kept out of the way, the test calls it
-        server = RegistryServer.start(Map.of("wharf.upload.stale-after", "2s", "wharf.upload.purge-interval", "1h"));
+        // purged after an hour idle; the scheduled purge is kept out of the way, the tests call it
+        server = RegistryServer.start(Map.of("wharf.upload.stale-after", "1h", "wharf.upload.purge-interval", "1h"));
         http = new RegistryHttp(server.base());
     }
 
@@ -59,8 +62,7 @@ class UploadLeaseIT {
                     .getBytes(StandardCharsets.US_ASCII));
             out.write(first, 0, 1000);
             out.flush();
-            // give the server time to parse the head and take the lease; the body keeps it waiting
-            Thread.sleep(500);
+            awaitLease(location);
             HttpResponse<byte[]> rival = http.patch(location, new byte[] {1}, "Content-Type", "application/octet-stream",
                     "Content-Range", "0-0");
             assertThat(rival.statusCode()).isEqualTo(416);
@@ -92,13 +94,7 @@ class UploadLeaseIT {
                     + "\r\nContent-Length: " + content.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             patchOut.write(content, 0, 1000);
             patchOut.flush();
-            // poll the session's row until the PATCH holds its lease
-            java.util.UUID id = java.util.UUID.fromString(location.substring(location.lastIndexOf('/') + 1));
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-            while (server.bean(UploadSessions.class).findById(id).orElseThrow().leaseToken() == null) {
-                assertThat(System.nanoTime()).as("the PATCH never took the lease").isLessThan(deadline);
-                Thread.sleep(20);
-            }
+            awaitLease(location);
 
             put.getOutputStream().write(("PUT " + location + "?digest=" + Digest.sha256(content)
                     + " HTTP/1.1\r\nHost: " + base.getHost() + "\r\nContent-Length: 0\r\n\r\n")
@@ -119,16 +115,26 @@ class UploadLeaseIT {
         assertThat(http.get("/v2/" + repo + "/blobs/" + Digest.sha256(content)).body()).isEqualTo(content);
     }
 
+    /** Polls the session's row until a request holds its lease. */
+    private static void awaitLease(String location) throws InterruptedException {
+        UUID id = UUID.fromString(location.substring(location.lastIndexOf('/') + 1));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (server.bean(UploadSessions.class).findById(id).orElseThrow().leaseToken() == null) {
+            assertThat(System.nanoTime()).as("no request took the lease").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
     @Test
-    void idleSessionsArePurgedWithTheirData() throws Exception {
+    void idleSessionsArePurgedWithTheirData() {
         String repo = TestData.repository("purge");
         String location = startUpload(repo);
         RegistryHttp.check(http.patch(location, TestData.random(5000), "Content-Type", "application/octet-stream"), 202);
         String id = location.substring(location.lastIndexOf('/') + 1);
         assertThat(server.dataDir().resolve("storage/uploads").resolve(id)).exists();
 
-        Thread.sleep(2500);
-        assertThat(server.bean(Uploads.class).purgeStale()).isGreaterThanOrEqualTo(1);
+        // whatever has been idle for any time at all is stale to this purge
+        assertThat(server.bean(Uploads.class).purgeIdleFor(Duration.ZERO)).isGreaterThanOrEqualTo(1);
 
         HttpResponse<byte[]> status = http.get(location);
         assertThat(status.statusCode()).isEqualTo(404);
@@ -137,10 +143,36 @@ class UploadLeaseIT {
     }
 
     @Test
-    void activeSessionsSurviveThePurge() {
+    void sessionsIdleForLessThanTheThresholdSurviveThePurge() {
         String repo = TestData.repository("purge-active");
         String location = startUpload(repo);
         server.bean(Uploads.class).purgeStale();
         assertThat(http.get(location).statusCode()).isEqualTo(204);
+    }
+
+    @Test
+    void aSessionHeldByARequestSurvivesAPurgeOfEverythingIdle() throws Exception {
+        String repo = TestData.repository("purge-held");
+        String location = startUpload(repo);
+        byte[] content = TestData.random(50_000);
+        URI base = server.base();
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("PATCH " + location + " HTTP/1.1\r\nHost: " + base.getHost()
+                    + "\r\nContent-Type: application/octet-stream\r\nContent-Length: " + content.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(content, 0, 1000);
+            out.flush();
+            awaitLease(location);
+
+            server.bean(Uploads.class).purgeIdleFor(Duration.ZERO);
+
+            out.write(content, 1000, content.length - 1000);
+            out.flush();
+            assertThat(new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII))
+                    .isEqualTo("HTTP/1.1 202");
+        }
+        RegistryHttp.check(http.put(location + "?digest=" + Digest.sha256(content), new byte[0]), 201);
+        assertThat(http.get("/v2/" + repo + "/blobs/" + Digest.sha256(content)).body()).isEqualTo(content);
     }
 }

@@ -184,6 +184,15 @@ final class FilesystemUploadWriter extends HashingBlobWriter {
 
     @Override
     protected void publish(Digest digest, long size) throws IOException {
+        try {
+            publishSegments(digest, size);
+        } catch (NoSuchFileException e) {
+            // the session went with its data while this request held it (its namespace was deleted)
+            throw new UploadGoneException("the data of upload " + uploadId + " is gone");
+        }
+    }
+
+    private void publishSegments(Digest digest, long size) throws IOException {
         Path target = store.blobPath(digest);
         if (Files.exists(target)) {
             return;

@@ -3,6 +3,7 @@ package dev.wharf.server.storage.s3;
 import dev.wharf.oci.Digest;
 import dev.wharf.server.storage.HashingBlobWriter;
 import dev.wharf.server.storage.RunningDigests;
+import dev.wharf.server.storage.UploadGoneException;
 import dev.wharf.server.storage.UploadState;
 import dev.wharf.server.storage.WriteFence;
 import java.io.IOException;
@@ -23,6 +24,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
  * An upload in progress on S3: full parts and a tail, each object named by the writer that stored
@@ -213,6 +215,9 @@ final class S3UploadWriter extends HashingBlobWriter {
             if (store.objectSize(target).isEmpty()) {
                 assemble(target);
             }
+        } catch (NoSuchKeyException e) {
+            // the session went with its data while this request held it (its namespace was deleted)
+            throw new UploadGoneException("the data of upload " + uploadId + " is gone");
         } catch (SdkException e) {
             throw new IOException("S3 publish " + target + ": " + e.getMessage(), e);
         }
