@@ -285,7 +285,11 @@ class CredentialsIT {
             root.detachAppender(captured);
         }
         StringBuilder logs = new StringBuilder();
-        for (ILoggingEvent e : captured.list) {
+        List<ILoggingEvent> events;
+        synchronized (captured) {
+            events = new ArrayList<>(captured.list);
+        }
+        for (ILoggingEvent e : events) {
             logs.append(e.getFormattedMessage()).append('\n');
             if (e.getThrowableProxy() != null) {
                 logs.append(e.getThrowableProxy().getMessage()).append('\n');
@@ -303,7 +307,8 @@ class CredentialsIT {
     private static void awaitLogged(ListAppender<ILoggingEvent> captured, String text) {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (System.nanoTime() < deadline) {
-            synchronized (captured.list) {
+            // the appender adds to its list while holding its own lock (AppenderBase.doAppend)
+            synchronized (captured) {
                 if (captured.list.stream().anyMatch(e -> e.getFormattedMessage().contains(text))) {
                     return;
                 }
