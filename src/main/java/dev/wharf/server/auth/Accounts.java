@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Service;
@@ -276,6 +277,11 @@ public class Accounts {
         visibilities.set(name, "public".equals(visibility));
         policy.changed();
         return new RepositoryView(name, visibility);
+    }
+
+    /** Whether {@code name} is a user's namespace ({@code "user"}), an organization's ({@code "organization"}), or none. */
+    public Optional<String> namespaceKind(String name) {
+        return namespaces.kind(name).map(k -> k == Namespaces.Kind.USER ? "user" : "organization");
     }
 
     // ---- helpers ---------------------------------------------------------------------------------

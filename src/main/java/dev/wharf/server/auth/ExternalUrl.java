@@ -11,7 +11,7 @@ import org.springframework.stereotype.Component;
  * a proxy or ingress: a realm derived from the Host header is only as trustworthy as that header.
  */
 @Component
-class ExternalUrl {
+public class ExternalUrl {
 
     private final String configured;
 
@@ -23,7 +23,8 @@ class ExternalUrl {
         this.configured = c;
     }
 
-    String base(HttpServletRequest request) {
+    /** Where clients reach this registry, without a trailing slash. */
+    public String base(HttpServletRequest request) {
         if (!configured.isEmpty()) {
             return configured;
         }
