@@ -23,7 +23,7 @@ record ImageConfig(boolean readable, String created, String os, String architect
     record Step(String created, String createdBy, String comment, boolean emptyLayer) {
 
         /** The step as a Dockerfile line, as far as the history says: {@code RUN ...}, {@code COPY ...}. */
-        String instruction() {
+        public String instruction() {
             String s = createdBy == null ? "" : createdBy.strip();
             if (s.startsWith("/bin/sh -c #(nop) ")) {
                 s = s.substring("/bin/sh -c #(nop) ".length()).strip();
@@ -42,7 +42,7 @@ record ImageConfig(boolean readable, String created, String os, String architect
     }
 
     /** {@code os/architecture[/variant]}, or null when the config does not say. */
-    String platform() {
+    public String platform() {
         if (os == null || architecture == null) {
             return null;
         }

@@ -194,7 +194,7 @@ class RepositoryController {
     record Image(Manifests.Stored stored, ManifestPayload manifest, ImageConfig config, List<Images.LayerStep> steps,
                  List<Images.PlatformEntry> platforms, long size) {
 
-        String kind() {
+        public String kind() {
             return manifest == null ? "unreadable" : manifest.isIndex() ? "index" : Images.isImage(manifest) ? "image"
                     : "artifact";
         }
@@ -363,7 +363,7 @@ class RepositoryController {
         }
 
         record ConfigChange(String field, String from, String to) {
-            boolean changed() {
+            public boolean changed() {
                 return !java.util.Objects.equals(from, to);
             }
         }

@@ -26,6 +26,12 @@ class UiErrors {
 
     private static final Logger log = LoggerFactory.getLogger(UiErrors.class);
 
+    private final UiModel common;
+
+    UiErrors(UiModel common) {
+        this.common = common;
+    }
+
     /** A page that does not exist for this viewer. */
     static final class NotFound extends RuntimeException {
         NotFound(String message) {
@@ -41,37 +47,38 @@ class UiErrors {
     }
 
     @ExceptionHandler(NotFound.class)
-    ModelAndView notFound(NotFound e, HttpServletResponse response) {
-        return page(response, 404, "Not found", e.getMessage());
+    ModelAndView notFound(NotFound e, HttpServletRequest request, HttpServletResponse response) {
+        return page(request, response, 404, "Not found", e.getMessage());
     }
 
     @ExceptionHandler(BadInput.class)
-    ModelAndView badInput(BadInput e, HttpServletResponse response) {
-        return page(response, 400, "That did not work", e.getMessage());
+    ModelAndView badInput(BadInput e, HttpServletRequest request, HttpServletResponse response) {
+        return page(request, response, 400, "That did not work", e.getMessage());
     }
 
     @ExceptionHandler(OciException.class)
-    ModelAndView oci(OciException e, HttpServletResponse response) {
+    ModelAndView oci(OciException e, HttpServletRequest request, HttpServletResponse response) {
         if (e.code() == OciErrorCode.NAME_UNKNOWN || e.code() == OciErrorCode.MANIFEST_UNKNOWN
                 || e.code() == OciErrorCode.BLOB_UNKNOWN) {
-            return page(response, 404, "Not found", e.getMessage());
+            return page(request, response, 404, "Not found", e.getMessage());
         }
         if (e.code() == OciErrorCode.DENIED || e.code() == OciErrorCode.UNAUTHORIZED) {
-            return page(response, 403, "Not allowed", e.getMessage());
+            return page(request, response, 403, "Not allowed", e.getMessage());
         }
         int status = e.status() >= 400 && e.status() < 500 ? e.status() : 400;
-        return page(response, status, "That did not work", e.getMessage());
+        return page(request, response, status, "That did not work", e.getMessage());
     }
 
     @ExceptionHandler({MethodArgumentTypeMismatchException.class, MissingServletRequestParameterException.class})
-    ModelAndView badRequest(Exception e, HttpServletResponse response) {
-        return page(response, 400, "That did not work", "The address or the form is missing something or has a "
+    ModelAndView badRequest(Exception e, HttpServletRequest request, HttpServletResponse response) {
+        return page(request, response, 400, "That did not work", "The address or the form is missing something or has a "
                 + "value this page cannot use.");
     }
 
     @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
-    ModelAndView method(HttpRequestMethodNotSupportedException e, HttpServletResponse response) {
-        return page(response, 405, "That did not work", "This page cannot be used that way.");
+    ModelAndView method(HttpRequestMethodNotSupportedException e, HttpServletRequest request,
+                        HttpServletResponse response) {
+        return page(request, response, 405, "That did not work", "This page cannot be used that way.");
     }
 
     @ExceptionHandler(Exception.class)
@@ -79,11 +86,11 @@ class UiErrors {
         if (isUnavailable(e)) {
             log.warn("{} {}: {}", request.getMethod(), request.getRequestURI(), e.toString());
             response.setHeader("Retry-After", "5");
-            return page(response, 503, "Temporarily unavailable",
+            return page(request, response, 503, "Temporarily unavailable",
                     "Wharf cannot reach its database or storage right now. Try again in a moment.");
         }
         log.error("{} {} failed", request.getMethod(), request.getRequestURI(), e);
-        return page(response, 500, "Something went wrong",
+        return page(request, response, 500, "Something went wrong",
                 "This is a fault in Wharf, not something you did. The server log has the details.");
     }
 
@@ -98,6 +105,15 @@ class UiErrors {
         return false;
     }
 
+    private ModelAndView page(HttpServletRequest request, HttpServletResponse response, int status, String title,
+                              String message) {
+        ModelAndView mv = page(response, status, title, message);
+        mv.addObject("viewer", common.viewer());
+        mv.addObject("registry", common.registry(request));
+        return mv;
+    }
+
+    /** The error page; the caller's model must hold what the layout needs (handlers get it from {@link UiModel}). */
     static ModelAndView page(HttpServletResponse response, int status, String title, String message) {
         response.setStatus(status);
         ModelAndView mv = new ModelAndView("ui/error");
