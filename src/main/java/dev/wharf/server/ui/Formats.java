@@ -81,6 +81,11 @@ public class Formats {
         return String.format(Locale.ROOT, "%,d", n);
     }
 
+    /** {@code s} as one word for a POSIX shell: in single quotes, its own single quotes escaped. */
+    public String shellQuote(String s) {
+        return "'" + (s == null ? "" : s.replace("'", "'\\''")) + "'";
+    }
+
     private static String plural(long n, String unit) {
         return n + " " + unit + (n == 1 ? "" : "s") + " ago";
     }
