@@ -69,7 +69,8 @@ class UiErrors {
         return page(request, response, status, "That did not work", e.getMessage());
     }
 
-    @ExceptionHandler({MethodArgumentTypeMismatchException.class, MissingServletRequestParameterException.class})
+    @ExceptionHandler({MethodArgumentTypeMismatchException.class, MissingServletRequestParameterException.class,
+            org.apache.tomcat.util.http.InvalidParameterException.class})
     ModelAndView badRequest(Exception e, HttpServletRequest request, HttpServletResponse response) {
         return page(request, response, 400, "That did not work", "The address or the form is missing something or has a "
                 + "value this page cannot use.");

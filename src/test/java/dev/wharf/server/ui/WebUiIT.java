@@ -92,6 +92,11 @@ class WebUiIT {
         content.pushSmallImage("secretive/hidden-thing", "1");
 
         Files.createDirectories(SCREENSHOTS);
+        try (var old = Files.list(SCREENSHOTS)) {
+            for (Path p : old.filter(p -> p.toString().endsWith(".png")).toList()) {
+                Files.delete(p);
+            }
+        }
         browser = chrome();
         wait = new WebDriverWait(browser, Duration.ofSeconds(20));
     }
