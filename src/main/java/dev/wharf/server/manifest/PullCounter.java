@@ -27,6 +27,7 @@ import org.springframework.stereotype.Component;
  * <p>A pull is a manifest GET (HEAD is how clients check for updates and is not counted), by tag or
  * digest; only a GET by tag moves the tag's last pull. Memory is bounded: beyond
  * {@value #MAX_KEYS} repositories or tags waiting for a flush, new ones are not counted.
+ * {@code wharf.ui.pull-counts=false} turns counting off (to measure what it costs).
  */
 @Component
 public class PullCounter {
@@ -38,17 +39,23 @@ public class PullCounter {
     }
 
     private final JdbcClient jdbc;
+    private final boolean enabled;
     private final Clock clock;
     private final ConcurrentHashMap<String, LongAdder> pulls = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<TagKey, AtomicLong> tagPulls = new ConcurrentHashMap<>();
 
-    public PullCounter(JdbcClient jdbc) {
+    public PullCounter(JdbcClient jdbc,
+                       @org.springframework.beans.factory.annotation.Value("${wharf.ui.pull-counts:true}") boolean enabled) {
         this.jdbc = jdbc;
+        this.enabled = enabled;
         this.clock = Clock.systemUTC();
     }
 
     /** Counts one pull of {@code repository}, by {@code tag} (null when by digest). */
     public void record(RepositoryName repository, Tag tag) {
+        if (!enabled) {
+            return;
+        }
         LongAdder adder = pulls.get(repository.value());
         if (adder == null && pulls.size() < MAX_KEYS) {
             adder = pulls.computeIfAbsent(repository.value(), k -> new LongAdder());
