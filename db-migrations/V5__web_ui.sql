@@ -37,6 +37,8 @@ UPDATE repositories r SET pushed_at = (SELECT max(m.created_at) FROM manifests m
 CREATE INDEX repositories_by_push ON repositories (pushed_at, name) WHERE pushed_at IS NOT NULL;
 -- the most recently changed tag of a repository
 CREATE INDEX tags_by_update ON tags (repository_id, updated_at DESC);
+-- the tags of one image, in order (an image page lists them; one manifest may carry 100,000 tags)
+CREATE INDEX tags_by_manifest_and_name ON tags (manifest_id, name);
 -- what anonymous visitors may see
 CREATE INDEX repository_visibility_public ON repository_visibility (name) WHERE public;
 

@@ -49,6 +49,9 @@ measure() { # label, cookie jar or "-", path
 }
 echo "| viewer | page | p50 ms | p95 ms | max ms |"
 echo "|---|---|---|---|---|"
+# the floor on this machine: a static file and a page that reads nothing from the database
+measure anonymous "" "/ui/favicon.svg"
+measure anonymous "" "/login"
 for who in anonymous admin; do
   jar=""; [ $who = admin ] && jar=$JAR
   measure "$who" "$jar" "/"

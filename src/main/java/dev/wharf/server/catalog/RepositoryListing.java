@@ -26,6 +26,12 @@ import org.springframework.stereotype.Component;
 @Component
 public class RepositoryListing {
 
+    /**
+     * Tags are counted up to this many; beyond, a count says "more than" (counting a 100,000-tag
+     * repository on every page view would cost more than the rest of the page).
+     */
+    public static final int MAX_COUNTED_TAGS = 10_000;
+
     /** The longest description accepted, in characters (the column's check says the same). */
     public static final int MAX_DESCRIPTION = 20_000;
 
@@ -118,12 +124,13 @@ public class RepositoryListing {
                     ORDER BY %s
                     LIMIT :limit)
                 SELECT p.*,
-                       (SELECT count(*) FROM tags t WHERE t.repository_id = p.id) AS tag_count,
+                       (SELECT count(*) FROM (SELECT 1 FROM tags t WHERE t.repository_id = p.id
+                        LIMIT %d) c) AS tag_count,
                        (SELECT t.manifest_id FROM tags t WHERE t.repository_id = p.id
                         ORDER BY t.updated_at DESC LIMIT 1) AS latest
                 FROM page p
                 ORDER BY %s
-                """.formatted(where, order, order.replace("r.", "p."));
+                """.formatted(where, order, MAX_COUNTED_TAGS + 1, order.replace("r.", "p."));
         List<Row> rows = new ArrayList<>(jdbc.sql(sql)
                 .params(params)
                 .query((rs, n) -> row(rs))
@@ -170,10 +177,12 @@ public class RepositoryListing {
     public Optional<Summary> summary(String name) {
         return jdbc.sql("""
                         SELECT r.id, r.name, coalesce(v.public, false), r.description, r.pushed_at, r.pull_count,
-                               (SELECT count(*) FROM tags t WHERE t.repository_id = r.id)
+                               (SELECT count(*) FROM (SELECT 1 FROM tags t WHERE t.repository_id = r.id
+                                LIMIT :cap) c)
                         FROM repositories r LEFT JOIN repository_visibility v ON v.name = r.name
                         WHERE r.name = :name""")
                 .param("name", name)
+                .param("cap", MAX_COUNTED_TAGS + 1)
                 .query((rs, n) -> {
                     Timestamp pushed = rs.getTimestamp(5);
                     return new Summary(rs.getLong(1), rs.getString(2), rs.getBoolean(3), rs.getString(4),

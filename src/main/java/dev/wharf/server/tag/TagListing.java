@@ -41,14 +41,10 @@ public class TagListing {
                 .list();
     }
 
-    /** Up to {@code limit} names of the repository's tags that point at {@code digest}, in byte order. */
-    public List<String> tagsOf(long repositoryId, Digest digest, int limit) {
-        return jdbc.sql("""
-                        SELECT t.name FROM tags t JOIN manifests m ON m.id = t.manifest_id
-                        WHERE m.repository_id = :repository AND m.digest = :digest
-                        ORDER BY t.name LIMIT :limit""")
-                .param("repository", repositoryId)
-                .param("digest", digest.toString())
+    /** Up to {@code limit} names of the tags that point at manifest {@code manifestId}, in byte order. */
+    public List<String> tagsOf(long manifestId, int limit) {
+        return jdbc.sql("SELECT name FROM tags WHERE manifest_id = :manifest ORDER BY name LIMIT :limit")
+                .param("manifest", manifestId)
                 .param("limit", limit)
                 .query(String.class)
                 .list();

@@ -76,6 +76,12 @@ public class Formats {
         return colon < 0 || s.length() < colon + 13 ? s : s.substring(0, colon + 13);
     }
 
+    /** A tag count as listings give it: {@code 10,000+} beyond what is counted. */
+    public String tags(long n) {
+        return n > dev.wharf.server.catalog.RepositoryListing.MAX_COUNTED_TAGS
+                ? count(dev.wharf.server.catalog.RepositoryListing.MAX_COUNTED_TAGS) + "+" : count(n);
+    }
+
     /** {@code 1,234}. */
     public String count(long n) {
         return String.format(Locale.ROOT, "%,d", n);

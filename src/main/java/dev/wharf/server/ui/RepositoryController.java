@@ -240,7 +240,7 @@ class RepositoryController {
         model.addAttribute("image", image);
         model.addAttribute("digest", digest.toString());
         model.addAttribute("manifestJson", new String(image.stored().content(), StandardCharsets.UTF_8));
-        model.addAttribute("tagsOfImage", tagListing.tagsOf(summary.id(), digest, 20));
+        model.addAttribute("tagsOfImage", tagListing.tagsOf(image.stored().id(), 20));
         Descriptor subject = image.manifest() == null ? null : image.manifest().subject();
         model.addAttribute("subject", subject == null ? null : subject.digest().toString());
         model.addAttribute("referrers", Images.groupReferrers(manifests.referrers(repository, digest, null, null, 200)));
