@@ -37,9 +37,15 @@ CSRF=$(grep -o 'name="_csrf" value="[^"]*"' "$DATA/login.html" | sed 's/.*value=
 curl -s -c "$JAR" -b "$JAR" -o /dev/null --data-urlencode "_csrf=$CSRF" -d username=admin -d password=bench-password-1 \
   http://127.0.0.1:$PORT/login
 
-measure() { # label, cookie jar or "-", path
+PAGES="/ /?sort=pushed /?q=repo-4242 /?q=7 /?after=ns500/repo-50000 /?namespace=ns042 /r/ns000/repo-1000
+  /r/ns000/repo-1000/-/latest /r/bench/seed /r/bench/seed?after=v050000 /r/bench/seed/-/v099999"
+# warm-up: every page, signed in and not, until the JIT has compiled the hot paths
+for _ in $(seq 30); do
+  for p in $PAGES; do curl -s -o /dev/null "http://127.0.0.1:$PORT$p"; curl -s -o /dev/null -b "$JAR" "http://127.0.0.1:$PORT$p"; done
+done
+
+measure() { # label, cookie jar (empty for none), path
   local label=$1 jar=$2 path=$3 times
-  for _ in $(seq 20); do curl -s -o /dev/null ${jar:+-b "$jar"} "http://127.0.0.1:$PORT$path"; done   # warm-up
   times=$(for _ in $(seq "$N"); do
     curl -s -o /dev/null -w '%{http_code} %{time_total}\n' ${jar:+-b "$jar"} "http://127.0.0.1:$PORT$path"
   done)
@@ -47,6 +53,7 @@ measure() { # label, cookie jar or "-", path
   echo "$times" | awk '{print $2 * 1000}' | sort -n | awk -v label="$label" -v path="$path" '
     { t[NR] = $1 } END { printf "| %s | `%s` | %.1f | %.1f | %.1f |\n", label, path, t[int(NR*0.5)], t[int(NR*0.95)], t[NR] }'
 }
+echo "load average before measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| viewer | page | p50 ms | p95 ms | max ms |"
 echo "|---|---|---|---|---|"
 # the floor on this machine: a static file and a page that reads nothing from the database
