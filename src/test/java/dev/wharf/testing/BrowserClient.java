@@ -31,8 +31,12 @@ public final class BrowserClient {
     private final HttpClient client;
 
     public BrowserClient(URI base) {
+        this(base, new CookieManager(null, CookiePolicy.ACCEPT_ALL));
+    }
+
+    /** A client sharing {@code cookies} with others: a browser whose tabs reach several replicas on one host. */
+    public BrowserClient(URI base, CookieManager cookies) {
         this.base = base;
-        CookieManager cookies = new CookieManager(null, CookiePolicy.ACCEPT_ALL);
         this.client = HttpClient.newBuilder().cookieHandler(cookies).followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(10)).build();
     }
