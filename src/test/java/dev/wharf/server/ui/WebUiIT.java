@@ -425,4 +425,32 @@ class WebUiIT {
         assertThat(browser.getTitle()).isEqualTo("Not found — Wharf");
         page("private-repository-anonymous");
     }
+
+    @Test
+    @Order(16)
+    void administrationPagesForAnAdmin() {
+        open("/login");
+        find(By.id("username")).sendKeys(RegistryServer.ADMIN);
+        browser.findElement(By.id("password")).sendKeys(RegistryServer.ADMIN_PASSWORD);
+        browser.findElement(By.cssSelector("form.card button[type=submit]")).click();
+        find(By.cssSelector(".who .user"));
+        open("/admin/users");
+        assertThat(text()).contains("dana", "eve");
+        page("admin-users");
+        open("/admin/storage");
+        assertThat(text()).contains("acme", "secretive");
+        page("admin-storage");
+        open("/admin/keys");
+        assertThat(text()).contains("signing");
+        page("admin-keys");
+        open("/n");
+        page("namespaces");
+        open("/settings/tokens");
+        find(By.cssSelector("details.create summary")).click();
+        find(By.id("token-name")).sendKeys("laptop");
+        browser.findElement(By.id("token-name")).submit();
+        wait.until(ExpectedConditions.titleContains("Access token laptop created"));
+        assertThat(find(By.id("secret-value")).getDomProperty("value")).startsWith("wharf_pat_");
+        page("token-secret-once");
+    }
 }
