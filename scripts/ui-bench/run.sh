@@ -44,18 +44,24 @@ for _ in $(seq 30); do
   for p in $PAGES; do curl -s -o /dev/null "http://127.0.0.1:$PORT$p"; curl -s -o /dev/null -b "$JAR" "http://127.0.0.1:$PORT$p"; done
 done
 
+TICK_MS=$((1000 / $(getconf CLK_TCK)))
+cpu() { awk '{print $14 + $15}' /proc/$SERVER/stat; }   # the server JVM's user + system CPU, in ticks
+
 measure() { # label, cookie jar (empty for none), path
-  local label=$1 jar=$2 path=$3 times
+  local label=$1 jar=$2 path=$3 times before after
+  before=$(cpu)
   times=$(for _ in $(seq "$N"); do
     curl -s -o /dev/null -w '%{http_code} %{time_total}\n' ${jar:+-b "$jar"} "http://127.0.0.1:$PORT$path"
   done)
+  after=$(cpu)
   if echo "$times" | grep -qv '^200 '; then echo "$label: not 200: $(echo "$times" | grep -v '^200 ' | head -1)"; fi
-  echo "$times" | awk '{print $2 * 1000}' | sort -n | awk -v label="$label" -v path="$path" '
-    { t[NR] = $1 } END { printf "| %s | `%s` | %.1f | %.1f | %.1f |\n", label, path, t[int(NR*0.5)], t[int(NR*0.95)], t[NR] }'
+  echo "$times" | awk '{print $2 * 1000}' | sort -n | awk -v label="$label" -v path="$path" \
+      -v cpu="$(( (after - before) * TICK_MS ))" -v n="$N" '
+    { t[NR] = $1 } END { printf "| %s | `%s` | %.1f | %.1f | %.1f | %.1f |\n", label, path, t[int(NR*0.5)], t[int(NR*0.95)], t[NR], cpu / n }'
 }
 echo "load average before measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "| viewer | page | p50 ms | p95 ms | max ms |"
-echo "|---|---|---|---|---|"
+echo "| viewer | page | p50 ms | p95 ms | max ms | server CPU ms per request |"
+echo "|---|---|---|---|---|---|"
 # the floor on this machine: a static file and a page that reads nothing from the database
 measure anonymous "" "/ui/favicon.svg"
 measure anonymous "" "/login"
@@ -70,7 +76,9 @@ for who in anonymous admin; do
   measure "$who" "$jar" "/r/ns000/repo-1000"
   measure "$who" "$jar" "/r/ns000/repo-1000/-/latest"
 done
+echo "load average after the listings: $(cut -d' ' -f1-3 /proc/loadavg)"
 measure admin "$JAR" "/r/bench/seed"
 measure admin "$JAR" "/r/bench/seed?after=v050000"
 measure admin "$JAR" "/r/bench/seed/-/v099999"
 measure admin "$JAR" "/r/bench/seed/-/compare?from=1&to=v000001"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
