@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What counting pulls costs the manifest GET rate (docs/PERFORMANCE.md): the same server build with
-# wharf.ui.pull-counts=true and =false, alternated, each 3 x 10 s of wrk (2 threads, 32 connections)
+# wharf.ui.pull-counts=true and =false, alternated, each 20 s of warm-up then 4 x 10 s of wrk (2 threads, 32 connections)
 # on GET /v2/bench/app/manifests/1, auth off as in the registry bench. Needs target/wharf.jar, wrk, curl.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,8 +21,9 @@ run() { # pull-counts
     "$MANIFEST_TYPE" "$c" "$l" > "$data/manifest"
   curl -sf -o /dev/null -X PUT -H "Content-Type: $MANIFEST_TYPE" --data-binary @"$data/manifest" \
     "http://127.0.0.1:$PORT/v2/bench/app/manifests/1"
-  wrk -t2 -c32 -d5s -H "Accept: $MANIFEST_TYPE" "http://127.0.0.1:$PORT/v2/bench/app/manifests/1" > /dev/null  # warm-up
-  for i in 1 2 3; do
+  wrk -t2 -c32 -d20s -H "Accept: $MANIFEST_TYPE" "http://127.0.0.1:$PORT/v2/bench/app/manifests/1" > /dev/null  # warm-up
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+  for i in 1 2 3 4; do
     printf 'pull-counts=%s run %s: ' "$1" "$i"
     wrk -t2 -c32 -d10s -H "Accept: $MANIFEST_TYPE" "http://127.0.0.1:$PORT/v2/bench/app/manifests/1" | awk '/Requests\/sec/ {print $2 " req/s"}'
   done
