@@ -19,6 +19,10 @@ public class Formats {
 
     /** {@code 12.3 MB}: decimal units, as registries and docker show sizes. */
     public String bytes(long bytes) {
+        return humanBytes(bytes);
+    }
+
+    static String humanBytes(long bytes) {
         if (bytes < 0) {
             return "—";
         }

@@ -403,7 +403,8 @@ class RepositoryController {
             ImageConfig b = to.config();
             List<ConfigChange> config = List.of(
                     new ConfigChange("Digest", from.stored().digest().toString(), to.stored().digest().toString()),
-                    new ConfigChange("Compressed size", Long.toString(from.size()), Long.toString(to.size())),
+                    new ConfigChange("Compressed size", Formats.humanBytes(from.size()) + " (" + from.size() + " bytes)",
+                            Formats.humanBytes(to.size()) + " (" + to.size() + " bytes)"),
                     new ConfigChange("Created", a.created(), b.created()),
                     new ConfigChange("Platform", a.platform(), b.platform()),
                     new ConfigChange("Entrypoint", join(a.entrypoint()), join(b.entrypoint())),
