@@ -199,6 +199,48 @@ public class AccessPolicy {
         return ranges;
     }
 
+    /**
+     * Which repositories a principal may pull, as data a query can filter with (the web UI lists
+     * and counts repositories with it, and never one the viewer could not pull): every one, or the
+     * public ones plus every one in {@code namespaces}.
+     */
+    public record Visible(boolean all, Set<String> namespaces) {
+
+        public Visible {
+            namespaces = Set.copyOf(namespaces);
+        }
+
+        /** Whether a repository in {@code namespace} with this visibility is included. */
+        public boolean includes(String namespace, boolean isPublic) {
+            return all || isPublic || namespaces.contains(namespace);
+        }
+    }
+
+    /**
+     * What {@code principal} may pull, in the form of {@link Visible}: the rules of {@link #allowed}
+     * for a user (their own namespace and every organization they belong to, whatever the role, as
+     * every role pulls) and an admin (everything); anyone else gets the public repositories only.
+     */
+    public Visible visibleTo(Principal principal) {
+        if (!enabled || isAdmin(principal)) {
+            return new Visible(true, Set.of());
+        }
+        if (principal instanceof Principal.User u) {
+            Set<String> namespaces = new java.util.TreeSet<>(memberships.organizationsOf(u.id()));
+            namespaces.add(u.name());
+            return new Visible(false, namespaces);
+        }
+        return new Visible(false, Set.of());
+    }
+
+    /**
+     * Whether {@code principal} owns {@code namespace} (its user, an owner of the organization, an
+     * admin) with nothing limiting it there: what managing members, robots and visibility needs.
+     */
+    public boolean ownsNamespace(Principal principal, String namespace) {
+        return owns(principal, namespace) && tokenCovers(principal, namespace, Action.all());
+    }
+
     /** Whether the account a bearer token was issued to may, as it is now, pull {@code repository}. */
     public boolean accountMayPull(Principal.Bearer bearer, RepositoryName repository) {
         return allowed(resolve(bearer), repository).contains(Action.PULL);

@@ -12,6 +12,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Service;
@@ -310,6 +311,11 @@ public class Accounts {
         policy.changed();
         events.record(EventType.VISIBILITY_CHANGED, repository.namespace(), name, name, Map.of("visibility", visibility));
         return new RepositoryView(name, visibility);
+    }
+
+    /** Whether {@code name} is a user's namespace ({@code "user"}), an organization's ({@code "organization"}), or none. */
+    public Optional<String> namespaceKind(String name) {
+        return namespaces.kind(name).map(k -> k == Namespaces.Kind.USER ? "user" : "organization");
     }
 
     // ---- helpers ---------------------------------------------------------------------------------

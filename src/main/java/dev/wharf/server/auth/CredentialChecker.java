@@ -115,6 +115,29 @@ class CredentialChecker {
     }
 
     /**
+     * The user whose password this is, for signing in to the web UI: passwords only (access tokens
+     * and robot secrets are for clients, not browsers), throttled like every login.
+     *
+     * @throws OciException 401 {@code UNAUTHORIZED} for anything else, 429 {@code TOOMANYREQUESTS}
+     *                      while the account or address is throttled
+     */
+    Principal.User checkPassword(String username, String password, String address) {
+        throttle.check(username, address);
+        boolean plausible = username != null && password != null && username.indexOf(Principal.Robot.SEPARATOR) < 0
+                && Secrets.parse(password, Secrets.PAT) == null;
+        Optional<Cached> verified = plausible ? verify(username, password, clock.instant()) : Optional.empty();
+        if (verified.isEmpty() || !(verified.get().principal() instanceof Principal.User user)) {
+            throttle.failure(username, address);
+            log.info("failed sign-in for account '{}' from {}", printable(username), address);
+            recordSignIn(Event.FAILURE, new Actor(printable(username), "unknown", address, null));
+            throw new OciException(OciErrorCode.UNAUTHORIZED, "invalid user name or password");
+        }
+        throttle.success(username, address);
+        recordSignIn(Event.SUCCESS, RequestActors.of(user).from(address, null));
+        return user;
+    }
+
+    /**
      * Forgets every remembered verification (after a password change, a revocation, a deletion...),
      * of Basic credentials and of the accounts behind bearer tokens ({@link ActiveAccounts}).
      */

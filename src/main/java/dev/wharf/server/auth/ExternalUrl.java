@@ -19,7 +19,7 @@ import org.springframework.stereotype.Component;
  * which is why a server that listens beyond the loopback interface without it warns at start.
  */
 @Component
-class ExternalUrl {
+public class ExternalUrl {
 
     private static final Logger log = LoggerFactory.getLogger(ExternalUrl.class);
 
@@ -79,7 +79,8 @@ class ExternalUrl {
         }
     }
 
-    String base(HttpServletRequest request) {
+    /** Where clients reach this registry, without a trailing slash. */
+    public String base(HttpServletRequest request) {
         if (!configured.isEmpty()) {
             return configured;
         }

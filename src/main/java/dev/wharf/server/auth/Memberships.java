@@ -17,6 +17,12 @@ interface Memberships extends JpaRepository<Membership, Membership.Key> {
 
     List<Membership> findByOrganizationId(long organizationId);
 
+    /** The names of the organizations user {@code userId} belongs to, whatever the role. */
+    @Query(value = """
+            SELECT o.name FROM memberships m JOIN organizations o ON o.id = m.organization_id
+            WHERE m.user_id = :userId""", nativeQuery = true)
+    List<String> organizationsOf(@Param("userId") long userId);
+
     @Query("SELECT count(m) FROM Membership m WHERE m.organizationId = :org AND m.role = 'owner'")
     long countOwners(@Param("org") long organizationId);
 }

@@ -23,8 +23,8 @@ public sealed interface Principal {
         }
     }
 
-    /** A user who gave their password. */
-    record User(long id, String name, boolean admin) implements Principal {
+    /** A user who gave their password (serializable: a browser session keeps it, see BrowserSecurityConfiguration). */
+    record User(long id, String name, boolean admin) implements Principal, java.io.Serializable {
         @Override
         public String subject() {
             return name;

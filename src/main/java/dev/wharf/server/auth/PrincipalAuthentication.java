@@ -6,6 +6,8 @@ import org.springframework.security.authentication.AbstractAuthenticationToken;
 /** A verified {@link Principal} as Spring Security's {@code Authentication}. Never holds a secret. */
 final class PrincipalAuthentication extends AbstractAuthenticationToken {
 
+    private static final long serialVersionUID = 1L;
+
     private final Principal principal;
 
     PrincipalAuthentication(Principal principal) {

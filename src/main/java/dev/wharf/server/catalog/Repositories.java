@@ -151,6 +151,11 @@ public class Repositories {
                 .single();
     }
 
+    /** Records that a manifest was pushed to the repository now, in the caller's transaction. */
+    public void pushed(long id) {
+        jdbc.sql("UPDATE repositories SET pushed_at = now() WHERE id = :id").param("id", id).update();
+    }
+
     public OptionalLong find(RepositoryName name) {
         return jdbc.sql("SELECT id FROM repositories WHERE name = :name")
                 .param("name", name.value())

@@ -13,17 +13,20 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
-/** Reading request bodies of the management API: every mistake is a 400 that says what is wrong. */
-final class Bodies {
+/**
+ * Reading request bodies of the management API (and the web UI's forms, which make the same
+ * things): every mistake is a 400 that says what is wrong.
+ */
+public final class Bodies {
 
     /** A scope as the API takes it. */
     record ScopeBody(String repositories, List<String> actions) {
     }
 
     /** The longest robot description accepted. */
-    static final int MAX_DESCRIPTION = 500;
+    public static final int MAX_DESCRIPTION = 500;
     /** The longest token name accepted. */
-    static final int MAX_LABEL = 100;
+    public static final int MAX_LABEL = 100;
     /** The latest expiry accepted: PostgreSQL and RFC 3339 both stop being simple after year 9999. */
     private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
@@ -36,7 +39,7 @@ final class Bodies {
      * separators) or half of a surrogate pair. Such characters cannot be stored (U+0000) or
      * would forge lines where the text is shown or logged.
      */
-    static String text(String field, String value, int max) {
+    public static String text(String field, String value, int max) {
         if (value == null) {
             return null;
         }
@@ -87,7 +90,7 @@ final class Bodies {
      * The expiry from {@code expiresAt} (RFC 3339) or {@code expiresInDays}; null when neither is
      * given. Whether it is within {@code wharf.auth.max-token-lifetime} is checked where tokens are made.
      */
-    static Instant expiry(String expiresAt, Integer expiresInDays, Clock clock) {
+    public static Instant expiry(String expiresAt, Integer expiresInDays, Clock clock) {
         if (expiresAt != null && expiresInDays != null) {
             throw badRequest("give expiresAt or expiresInDays, not both");
         }

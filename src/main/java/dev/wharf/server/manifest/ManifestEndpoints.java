@@ -42,14 +42,16 @@ public class ManifestEndpoints {
     private final ManifestService service;
     private final Tags tags;
     private final Repositories repositories;
+    private final PullCounter pulls;
     private final int maxSize;
 
     public ManifestEndpoints(Manifests manifests, ManifestService service, Tags tags, Repositories repositories,
-                             @Value("${wharf.manifest.max-size:4MB}") DataSize maxSize) {
+                             PullCounter pulls, @Value("${wharf.manifest.max-size:4MB}") DataSize maxSize) {
         this.manifests = manifests;
         this.service = service;
         this.tags = tags;
         this.repositories = repositories;
+        this.pulls = pulls;
         this.maxSize = (int) maxSize.toBytes();
     }
 
@@ -71,6 +73,7 @@ public class ManifestEndpoints {
         if ("HEAD".equals(request.getMethod())) {
             return response.build();
         }
+        pulls.record(repository, reference instanceof Tag tag ? tag : null);
         return response.body(manifest.content());
     }
 

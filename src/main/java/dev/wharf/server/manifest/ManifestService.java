@@ -78,6 +78,8 @@ public class ManifestService {
         allTags.addAll(extraTags);
         transactions.executeWithoutResult(status -> {
             long repositoryId = repositories.ensure(repository);
+            // when it last saw a push: the web UI sorts by it
+            repositories.pushed(repositoryId);
             checkReferences(repositoryId, manifest);
             long id = manifests.insert(repositoryId, manifest);
             for (Tag tag : allTags) {

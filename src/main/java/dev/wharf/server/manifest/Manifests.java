@@ -65,6 +65,21 @@ public class Manifests {
                 .optional();
     }
 
+    /** Those of {@code digests} that are manifests of the repository, in no particular order. */
+    public List<Stored> findAll(RepositoryName repository, Collection<Digest> digests) {
+        if (digests.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql("""
+                        SELECT m.id, m.digest, m.media_type, m.content FROM repositories r
+                        JOIN manifests m ON m.repository_id = r.id
+                        WHERE r.name = :repository AND m.digest = ANY(CAST(:digests AS text[]))""")
+                .param("repository", repository.value())
+                .param("digests", digests.stream().map(Digest::toString).distinct().toArray(String[]::new))
+                .query((rs, n) -> new Stored(rs.getLong(1), Digest.parse(rs.getString(2)), rs.getString(3), rs.getBytes(4)))
+                .list();
+    }
+
     /**
      * Which of {@code digests} are not manifests of the repository. Found rows are share-locked
      * until the transaction ends, so they cannot be deleted under a manifest that refers to them.

@@ -18,6 +18,7 @@ import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.servlet.NoHandlerFoundException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 /**
@@ -51,8 +52,9 @@ public class ErrorAdvice {
                 request.getMethod() + " is not supported here"), headers);
     }
 
-    @ExceptionHandler(NoResourceFoundException.class)
-    ResponseEntity<Object> notFound(HttpServletRequest request, NoResourceFoundException e) {
+    /** A path nothing serves (static files are only under {@code /ui/**}, so most land here). */
+    @ExceptionHandler({NoResourceFoundException.class, NoHandlerFoundException.class})
+    ResponseEntity<Object> notFound(HttpServletRequest request, Exception e) {
         return errors.response(request, new OciException(OciErrorCode.UNSUPPORTED, 404,
                 "not found: " + request.getRequestURI(), null));
     }

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -504,6 +505,89 @@ class BadInputIT {
             assertThat(response.headers().firstValue("Content-Type").orElse("")).as(what)
                     .startsWith("application/json");
             assertThat(RegistryHttp.errorCode(response)).as(what).isEqualTo(bad.code()).isIn(Golden.SPEC_ERROR_CODES);
+        }
+    }
+
+    // ---- the web UI ---------------------------------------------------------------------------
+
+    /** A UI request with bad input: GET when {@code form} is null, else a POST of it with the CSRF token. */
+    record UiBad(String label, String path, String[] form, Set<Integer> allowed) {
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+
+    private static UiBad ui(String label, String path, String[] form, Integer... allowed) {
+        return new UiBad(label, path, form, Set.of(allowed));
+    }
+
+    static Stream<UiBad> badUiInput() {
+        String r = "/r/{repo}";
+        return Stream.of(
+                ui("search with characters no name has", "/?q=%3Cscript%3E", null, 200),
+                ui("search of 300 characters", "/?q=" + "a".repeat(300), null, 400),
+                ui("search with NUL", "/?q=%00", null, 200, 400),
+                ui("namespace that is no name", "/?namespace=Bad..Name", null, 400),
+                ui("namespace with a slash", "/?namespace=a/b", null, 400),
+                ui("unknown sort", "/?sort=sideways", null, 200),
+                ui("after that is no name", "/?after=%FF%FE", null, 400),
+                ui("after with a time that is no number", "/?sort=pushed&after=a&at=yesterday", null, 400),
+                ui("after with a time beyond long", "/?sort=pushed&after=a&at=99999999999999999999999", null, 400),
+                ui("after with a huge time", "/?sort=pushed&after=a&at=9223372036854775807", null, 200, 400),
+                ui("repository name that is invalid", "/r/Upper/Case", null, 404),
+                ui("repository name of 300 characters", "/r/" + "a".repeat(300), null, 404),
+                ui("repository path with nothing", "/r/", null, 404),
+                ui("reference that is neither tag nor digest", r + "/-/-bad-", null, 404),
+                ui("digest of an unknown algorithm", r + "/-/md5:d41d8cd98f00b204e9800998ecf8427e", null, 400, 404),
+                ui("digest with upper case", r + "/-/sha256:" + HEX64.toUpperCase(), null, 400, 404),
+                ui("tag page after an invalid tag", r + "?after=-x", null, 400),
+                ui("compare without to", r + "/-/compare?from=latest", null, 400),
+                ui("compare with a bad reference", r + "/-/compare?from=latest&to=%2e%2e", null, 400, 404),
+                ui("compare with an unknown platform", r + "/-/compare?from=latest&to=latest&platform=zz", null, 200),
+                ui("delete page of an invalid tag", r + "/-/-x/delete", null, 404),
+                ui("namespace page of an invalid name", "/n/Bad..Name", null, 404),
+                ui("namespace page after junk", "/n/bad-input?after=%00", null, 400, 404),
+                ui("description beyond the limit", r + "/-/description", new String[] {"description", "x".repeat(20_001)}, 302),
+                ui("description with NUL", r + "/-/description", new String[] {"description", "a\u0000b"}, 302),
+                ui("visibility that is neither", r + "/-/visibility", new String[] {"visibility", "sideways"}, 302),
+                ui("visibility missing", r + "/-/visibility", new String[0], 302),
+                ui("POST to an action that does not exist", r + "/-/launch", new String[0], 404),
+                ui("organization with an invalid name", "/n", new String[] {"name", "Not A Name"}, 302),
+                ui("member with an unknown role", "/n/bad-input/members", new String[] {"user", "admin", "role", "king"}, 302, 404),
+                ui("robot with an invalid name", "/n/bad-input/robots",
+                        new String[] {"name", "-x", "repositories", "bad-input/*", "actions", "pull"}, 302, 404),
+                ui("robot with an unknown action", "/n/bad-input/robots",
+                        new String[] {"name", "x", "repositories", "bad-input/*", "actions", "fly"}, 302, 404),
+                ui("robot with days that are no number", "/n/bad-input/robots",
+                        new String[] {"name", "x", "repositories", "bad-input/*", "actions", "pull", "days", "soon"}, 302, 404),
+                ui("robot with a pattern outside its namespace", "/n/bad-input/robots",
+                        new String[] {"name", "x", "repositories", "other/*", "actions", "pull"}, 302, 404),
+                ui("robot description with a control character", "/n/bad-input/robots",
+                        new String[] {"name", "x", "description", "a\u0007b", "repositories", "bad-input/*", "actions", "pull"},
+                        302, 404),
+                ui("user with an invalid name", "/admin/users", new String[] {"name", "UP", "password", "long-enough-1"}, 302),
+                ui("user with a short password", "/admin/users", new String[] {"name", "shorty", "password", "x"}, 302),
+                ui("password reset of an unknown user", "/admin/users/nobody/password",
+                        new String[] {"password", "long-enough-1"}, 302),
+                ui("token form with authentication off", "/settings/tokens",
+                        new String[] {"name", "t", "repositories", "x/*", "actions", "pull"}, 400));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badUiInput")
+    void badUiInputIsAPageNeverAServerError(UiBad bad) {
+        dev.wharf.testing.BrowserClient browser = new dev.wharf.testing.BrowserClient(BASE);
+        String path = bad.path().replace("{repo}", repo);
+        HttpResponse<String> response;
+        if (bad.form() == null) {
+            response = browser.get(path);
+        } else {
+            response = browser.post(path, bad.form());
+        }
+        assertThat(response.statusCode()).as("%s: %s", path, response.body()).isIn(bad.allowed());
+        if (response.statusCode() != 302) {
+            assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
         }
     }
 

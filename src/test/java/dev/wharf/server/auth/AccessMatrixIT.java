@@ -473,6 +473,186 @@ class AccessMatrixIT {
         assertThat(RegistryHttp.errorCode(r)).isEqualTo("DENIED");
     }
 
+    // ---- the web UI ------------------------------------------------------------------------------
+
+    /** Who uses the UI: a session signed in through the form, or none. */
+    enum Visitor { ANONYMOUS, READER, MAINTAINER, OWNER, OTHER_USER, ADMIN }
+
+    /** What a UI request gets. */
+    enum Outcome { PAGE, REDIRECT, LOGIN, FORBIDDEN, NOT_FOUND }
+
+    /**
+     * One UI route: the form it posts ({@code name, value...}; null for GET), {@code %d} replaced by
+     * a fresh number, and the outcome for anonymous, reader, maintainer, owner, other user, admin.
+     */
+    record UiRoute(String mapping, String method, String path, String[] form, Outcome... outcomes) {
+        Outcome outcome(Visitor visitor) {
+            return outcomes[visitor.ordinal()];
+        }
+
+        @Override
+        public String toString() {
+            return method + " " + path;
+        }
+    }
+
+    private static final Map<Visitor, dev.wharf.testing.BrowserClient> browsers = new HashMap<>();
+
+    private static dev.wharf.testing.BrowserClient browser(Visitor visitor) {
+        return browsers.computeIfAbsent(visitor, v -> {
+            dev.wharf.testing.BrowserClient b = new dev.wharf.testing.BrowserClient(server.base());
+            return switch (v) {
+                case ANONYMOUS -> b;
+                case READER -> b.signIn("reader", PASSWORD);
+                case MAINTAINER -> b.signIn("maintainer", PASSWORD);
+                case OWNER -> b.signIn("owner", PASSWORD);
+                case OTHER_USER -> b.signIn("other", PASSWORD);
+                case ADMIN -> b.signIn(RegistryServer.ADMIN, RegistryServer.ADMIN_PASSWORD);
+            };
+        });
+    }
+
+    static List<UiRoute> uiRoutes() {
+        Outcome P = Outcome.PAGE;
+        Outcome R = Outcome.REDIRECT;
+        Outcome L = Outcome.LOGIN;
+        Outcome F = Outcome.FORBIDDEN;
+        Outcome N = Outcome.NOT_FOUND;
+        String repo = "/r/" + REPO;
+        //                                                                          anon reader maint owner other admin
+        return List.of(
+                new UiRoute("GET /", "GET", "/", null, P, P, P, P, P, P),
+                new UiRoute("GET /login", "GET", "/login", null, P, R, R, R, R, R),
+                new UiRoute("* /denied", "GET", "/denied", null, F, F, F, F, F, F),
+                new UiRoute("GET /r/**", "GET", repo, null, N, P, P, P, N, P),
+                new UiRoute("GET /r/**", "GET", repo + "/-/v1", null, N, P, P, P, N, P),
+                new UiRoute("GET /r/**", "GET", repo + "/-/compare?from=v1&to=v1", null, N, P, P, P, N, P),
+                new UiRoute("GET /r/**", "GET", repo + "/-/v1/delete", null, N, F, P, P, N, P),
+                new UiRoute("POST /r/**", "POST", repo + "/-/description", new String[] {"description", "d%d"},
+                        N, F, R, R, N, R),
+                new UiRoute("POST /r/**", "POST", repo + "/-/visibility", new String[] {"visibility", "private"},
+                        N, F, F, R, N, R),
+                new UiRoute("POST /r/**", "POST", repo + "/-/del%d/delete", new String[0], N, F, R, R, N, R),
+                new UiRoute("GET /n", "GET", "/n", null, L, P, P, P, P, P),
+                new UiRoute("POST /n", "POST", "/n", new String[] {"name", "uiorg%d"}, L, R, R, R, R, R),
+                new UiRoute("GET /n/{namespace}", "GET", "/n/acme", null, N, P, P, P, N, P),
+                new UiRoute("POST /n/{namespace}/members", "POST", "/n/acme/members",
+                        new String[] {"user", "extra", "role", "reader"}, F, F, F, R, F, R),
+                new UiRoute("POST /n/{namespace}/members/{user}/remove", "POST", "/n/acme/members/nobody/remove",
+                        new String[0], F, F, F, R, F, R),
+                new UiRoute("POST /n/{namespace}/robots", "POST", "/n/acme/robots",
+                        new String[] {"name", "uir%d", "repositories", "acme/app", "actions", "pull"}, F, F, F, P, F, P),
+                new UiRoute("POST /n/{namespace}/robots/{name}/rotate", "POST", "/n/acme/robots/none/rotate",
+                        new String[0], F, F, F, R, F, R),
+                new UiRoute("POST /n/{namespace}/robots/{name}/delete", "POST", "/n/acme/robots/none/delete",
+                        new String[0], F, F, F, R, F, R),
+                new UiRoute("GET /settings", "GET", "/settings", null, L, R, R, R, R, R),
+                new UiRoute("GET /settings/tokens", "GET", "/settings/tokens", null, L, P, P, P, P, P),
+                new UiRoute("POST /settings/tokens", "POST", "/settings/tokens",
+                        new String[] {"name", "t%d", "repositories", "acme/app", "actions", "pull"}, L, P, P, P, P, P),
+                new UiRoute("POST /settings/tokens/{id}/delete", "POST", "/settings/tokens/none/delete", new String[0],
+                        L, R, R, R, R, R),
+                new UiRoute("POST /settings/password", "POST", "/settings/password",
+                        new String[] {"current", "x", "password", "long-enough-1", "confirm", "differs"}, L, R, R, R, R, R),
+                new UiRoute("GET /admin", "GET", "/admin", null, L, F, F, F, F, R),
+                new UiRoute("GET /admin/users", "GET", "/admin/users", null, L, F, F, F, F, P),
+                new UiRoute("POST /admin/users", "POST", "/admin/users",
+                        new String[] {"name", "uiu%d", "password", "long-enough-1"}, L, F, F, F, F, R),
+                new UiRoute("POST /admin/users/{name}/enabled", "POST", "/admin/users/extra/enabled",
+                        new String[] {"enabled", "true"}, L, F, F, F, F, R),
+                new UiRoute("POST /admin/users/{name}/password", "POST", "/admin/users/nobody/password",
+                        new String[] {"password", "long-enough-1"}, L, F, F, F, F, R),
+                new UiRoute("GET /admin/storage", "GET", "/admin/storage", null, L, F, F, F, F, P),
+                new UiRoute("GET /admin/keys", "GET", "/admin/keys", null, L, F, F, F, F, P),
+                new UiRoute("POST /admin/keys/rotate", "POST", "/admin/keys/rotate", new String[0], L, F, F, F, F, R));
+    }
+
+    static Stream<Arguments> uiMatrix() {
+        List<Arguments> rows = new ArrayList<>();
+        for (UiRoute route : uiRoutes()) {
+            for (Visitor visitor : Visitor.values()) {
+                rows.add(Arguments.of(route, visitor));
+            }
+        }
+        return rows.stream();
+    }
+
+    @ParameterizedTest(name = "{0} as {1}")
+    @MethodSource("uiMatrix")
+    void uiRoute(UiRoute route, Visitor visitor) {
+        int n = counter.incrementAndGet();
+        String path = route.path().replace("%d", Integer.toString(n));
+        if (path.contains("/-/del")) {
+            auth.pushImage(REPO, "del" + n, Auth.adminBasic());
+        }
+        dev.wharf.testing.BrowserClient browser = browser(visitor);
+        HttpResponse<String> r;
+        if (route.form() == null) {
+            r = browser.get(path);
+        } else {
+            String[] form = route.form().clone();
+            for (int i = 0; i < form.length; i++) {
+                form[i] = form[i].replace("%d", Integer.toString(n));
+            }
+            r = browser.post(path, form);
+        }
+        String location = r.headers().firstValue("Location").orElse("");
+        String what = route + " as " + visitor + " -> " + r.statusCode() + " " + location;
+        switch (route.outcome(visitor)) {
+            case PAGE -> assertThat(r.statusCode()).as(what).isEqualTo(200);
+            case REDIRECT -> {
+                assertThat(r.statusCode()).as(what).isEqualTo(302);
+                assertThat(location).as(what).doesNotEndWith("/login");
+            }
+            case LOGIN -> {
+                assertThat(r.statusCode()).as(what).isEqualTo(302);
+                assertThat(location).as(what).endsWith("/login");
+            }
+            case FORBIDDEN -> assertThat(r.statusCode()).as(what).isEqualTo(403);
+            case NOT_FOUND -> assertThat(r.statusCode()).as(what).isEqualTo(404);
+        }
+        if (r.statusCode() != 302) {
+            assertThat(r.headers().firstValue("Content-Type").orElse("")).as(what).startsWith("text/html");
+        }
+    }
+
+    /** Every UI form refuses a POST without the session's CSRF token, whoever sends it. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("uiRoutes")
+    void uiFormWithoutCsrfTokenIsRefused(UiRoute route) {
+        if (route.form() == null) {
+            return;
+        }
+        for (Visitor visitor : List.of(Visitor.ANONYMOUS, Visitor.OWNER, Visitor.ADMIN)) {
+            HttpResponse<String> r = browser(visitor).postRaw(route.path().replace("%d", "0"), route.form());
+            assertThat(r.statusCode()).as(route + " as " + visitor).isEqualTo(403);
+            assertThat(r.body()).as(route + " as " + visitor).contains("This form has expired");
+        }
+    }
+
+    @Test
+    void registryCredentialsDoNotSignInToTheUi() {
+        String robot = Auth.basic("acme+ci", robotSecrets.get("acme+ci"));
+        String bearer = bearerFor(Who.OWNER, "repository:" + REPO + ":pull");
+        for (String authorization : List.of(robot, Auth.basic("owner", PASSWORD), bearer)) {
+            HttpResponse<byte[]> r = auth.send("GET", "/r/" + REPO, authorization, null);
+            assertThat(r.statusCode()).isEqualTo(404);
+            assertThat(auth.send("GET", "/settings/tokens", authorization, null).statusCode()).isEqualTo(302);
+        }
+    }
+
+    @Test
+    void signingInTakesAPasswordNeverAnAccessTokenOrRobotSecret() {
+        for (String[] credentials : List.of(new String[] {"acme+ci", robotSecrets.get("acme+ci")},
+                new String[] {"owner", personalTokens.get(Who.OWNER_TOKEN_WHOLE_NAMESPACE)},
+                new String[] {"owner", "wrong-password"})) {
+            HttpResponse<String> r = new dev.wharf.testing.BrowserClient(server.base())
+                    .post("/login", "username", credentials[0], "password", credentials[1]);
+            assertThat(r.statusCode()).isEqualTo(302);
+            assertThat(r.headers().firstValue("Location").orElse("")).endsWith("/login?error");
+        }
+    }
+
     @Test
     void everyMappedEndpointIsInTheMatrix() {
         Set<String> mapped = new TreeSet<>();
@@ -490,6 +670,7 @@ class AccessMatrixIT {
         });
         Set<String> known = new TreeSet<>();
         apiRoutes().forEach(r -> known.add(r.mapping()));
+        uiRoutes().forEach(r -> known.add(r.mapping()));
         // the registry API (one handler, every route kind is in the matrix above), the token
         // service (TokenEndpointIT) and Spring Boot's error page
         known.addAll(List.of("* /v2", "* /v2/", "* /v2/**", "GET /token", "POST /token", "GET /token/jwks",
