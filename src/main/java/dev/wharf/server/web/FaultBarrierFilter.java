@@ -36,16 +36,23 @@ public class FaultBarrierFilter extends OncePerRequestFilter {
         try {
             chain.doFilter(request, response);
         } catch (IOException | ServletException | RuntimeException e) {
-            if (ErrorAdvice.isClientDisconnect(e)) {
+            var unavailable = Unavailability.of(e);
+            // a store connection reset looks like a client going away; the store's failure is checked first
+            if (unavailable.isEmpty() && ErrorAdvice.isClientDisconnect(e)) {
                 log.debug("client went away during {} {}: {}", request.getMethod(), request.getRequestURI(), e.toString());
                 return;
             }
             if (response.isCommitted()) {
-                log.error("{} {} failed after its response started", request.getMethod(), request.getRequestURI(), e);
+                // only closing the connection is left: the container does that for an exception
+                if (unavailable.isPresent()) {
+                    log.warn("{} {} broke off after its response started: {} ({})", request.getMethod(),
+                            request.getRequestURI(), unavailable.get(), rootCause(e));
+                } else {
+                    log.error("{} {} failed after its response started", request.getMethod(), request.getRequestURI(), e);
+                }
                 throw e;
             }
             response.resetBuffer();
-            var unavailable = Unavailability.of(e);
             if (unavailable.isPresent()) {
                 log.warn("{} {}: {} ({})", request.getMethod(), request.getRequestURI(), unavailable.get(), rootCause(e));
                 errors.writeUnavailable(request, response, unavailable.get());
