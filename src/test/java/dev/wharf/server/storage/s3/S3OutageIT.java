@@ -49,6 +49,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 class S3OutageIT {
 
+    /** Outages of each kind; {@code -Dwharf.outage.cycles=N} for a longer run. */
+    private static final int CYCLES = Integer.getInteger("wharf.outage.cycles", 1);
     private static final int WORKERS = 6;
     private static final int CHUNK = 2 * 1024 * 1024;
     private static final String BUCKET = "outage";
@@ -88,22 +90,27 @@ class S3OutageIT {
                 }
                 try {
                     awaitCount(manifests::size, 6, "acknowledged pushes before the outage");
-                    int before = count(503);
-                    proxy.refuse();
-                    awaitCount(() -> count(503), before + 10, "503s while S3 refuses connections");
-                    int refused = count(503) - before;
-                    proxy.restore();
-                    int acknowledged = manifests.size();
-                    awaitCount(manifests::size, acknowledged + 6, "acknowledged pushes after S3 came back");
+                    int refused = 0;
+                    int stalled = 0;
+                    for (int cycle = 0; cycle < CYCLES; cycle++) {
+                        int before = count(503);
+                        proxy.refuse();
+                        awaitCount(() -> count(503), before + 10, "503s while S3 refuses connections");
+                        refused += count(503) - before;
+                        proxy.restore();
+                        int acknowledged = manifests.size();
+                        awaitCount(manifests::size, acknowledged + 6, "acknowledged pushes after S3 came back");
 
-                    before = count(503);
-                    proxy.stall();
-                    awaitCount(() -> count(503), before + 6, "503s while S3 does not answer");
-                    int stalled = count(503) - before;
-                    proxy.restore();
-                    acknowledged = manifests.size();
-                    awaitCount(manifests::size, acknowledged + 6, "acknowledged pushes after S3 answered again");
-                    phases = refused + " 503s while refused, " + stalled + " while stalled";
+                        before = count(503);
+                        proxy.stall();
+                        awaitCount(() -> count(503), before + 6, "503s while S3 does not answer");
+                        stalled += count(503) - before;
+                        proxy.restore();
+                        acknowledged = manifests.size();
+                        awaitCount(manifests::size, acknowledged + 6, "acknowledged pushes after S3 answered again");
+                    }
+                    phases = CYCLES + " outages of each kind: " + refused + " 503s while refused, " + stalled
+                            + " while stalled";
                 } finally {
                     running.set(false);
                     pool.shutdown();
