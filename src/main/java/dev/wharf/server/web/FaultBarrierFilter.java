@@ -5,6 +5,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import org.apache.coyote.CloseNowException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
@@ -43,13 +44,14 @@ public class FaultBarrierFilter extends OncePerRequestFilter {
                 return;
             }
             if (response.isCommitted()) {
-                // only closing the connection is left: the container does that for an exception
+                // only closing the connection is left, so the client sees a cut transfer and resumes
                 if (unavailable.isPresent()) {
                     log.warn("{} {} broke off after its response started: {} ({})", request.getMethod(),
                             request.getRequestURI(), unavailable.get(), rootCause(e));
-                } else {
-                    log.error("{} {} failed after its response started", request.getMethod(), request.getRequestURI(), e);
+                    // the container closes the connection for it, and logs it only at debug level
+                    throw new CloseNowException(unavailable.get(), e);
                 }
+                log.error("{} {} failed after its response started", request.getMethod(), request.getRequestURI(), e);
                 throw e;
             }
             response.resetBuffer();

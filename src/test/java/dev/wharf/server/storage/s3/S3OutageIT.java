@@ -11,7 +11,10 @@ import dev.wharf.testing.S3Server;
 import dev.wharf.testing.StoreAudit;
 import dev.wharf.testing.TestData;
 import dev.wharf.testing.TestDatabases;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +56,8 @@ class S3OutageIT {
     private static final int CYCLES = Integer.getInteger("wharf.outage.cycles", 1);
     private static final int WORKERS = 6;
     private static final int CHUNK = 2 * 1024 * 1024;
+    /** More than the socket buffers between S3, Wharf and a client hold, so a download waits mid-way. */
+    private static final int BIG = 48 * 1024 * 1024;
     private static final String BUCKET = "outage";
     /** The store's call timeout in this test; a stalled S3 call must end within it, plus slack. */
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(3);
@@ -90,13 +95,18 @@ class S3OutageIT {
                 }
                 try {
                     awaitCount(manifests::size, 6, "acknowledged pushes before the outage");
+                    InputStream download = startDownload(http, bigBlob(http));
                     int refused = 0;
                     int stalled = 0;
                     for (int cycle = 0; cycle < CYCLES; cycle++) {
                         int before = count(503);
                         proxy.refuse();
+                        if (cycle == 0) {
+                            assertCut(download);
+                        }
                         awaitCount(() -> count(503), before + 10, "503s while S3 refuses connections");
                         refused += count(503) - before;
+                        pullWhileDown(http);
                         proxy.restore();
                         int acknowledged = manifests.size();
                         awaitCount(manifests::size, acknowledged + 6, "acknowledged pushes after S3 came back");
@@ -105,6 +115,7 @@ class S3OutageIT {
                         proxy.stall();
                         awaitCount(() -> count(503), before + 6, "503s while S3 does not answer");
                         stalled += count(503) - before;
+                        pullWhileDown(http);
                         proxy.restore();
                         acknowledged = manifests.size();
                         awaitCount(manifests::size, acknowledged + 6, "acknowledged pushes after S3 answered again");
@@ -240,16 +251,92 @@ class S3OutageIT {
         var pick = known.get(ThreadLocalRandom.current().nextInt(known.size()));
         try {
             HttpResponse<byte[]> r = record(http.send(http.request("/v2/" + pick.getValue() + "/blobs/" + pick.getKey())
-                    .timeout(Duration.ofSeconds(60)).GET().build()), System.nanoTime());
+                    .timeout(CALL_TIMEOUT.multipliedBy(10)).GET().build()), System.nanoTime());
             if (r.statusCode() == 200 && !Digest.sha256(r.body()).equals(pick.getKey())) {
                 violations.add("GET " + pick.getKey() + " returned other bytes");
             } else if (r.statusCode() != 200 && r.statusCode() != 503) {
                 violations.add("GET blob → " + r.statusCode());
             }
         } catch (UncheckedIOException e) {
-            // the store went away after the response started: the connection is closed mid-body
-            cutDownloads.incrementAndGet();
+            if (e.getCause() instanceof java.net.http.HttpTimeoutException) {
+                violations.add("GET " + pick.getKey() + " hung: " + e.getCause());
+            } else {
+                // the store went away after the response started: the connection is closed mid-body
+                if (cutDownloads.incrementAndGet() <= 3) {
+                    System.out.println("S3 outage: download of " + pick.getKey() + " cut: " + e.getCause());
+                }
+            }
         }
+    }
+
+    /**
+     * A blob GET and HEAD while the store is gone: the GET is a 503 that says so, without the
+     * blob's headers (a year-long Cache-Control on a 503 lets a proxy cache the outage); the HEAD
+     * needs only the database.
+     */
+    private void pullWhileDown(RegistryHttp http) {
+        var known = blobs.entrySet().iterator().next();
+        String path = "/v2/" + known.getValue() + "/blobs/" + known.getKey();
+        HttpResponse<byte[]> get = send(http, http.request(path).GET().build());
+        assertThat(get).isNotNull();
+        assertThat(get.statusCode()).isEqualTo(503);
+        assertThat(get.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith(
+                "application/json"));
+        assertThat(RegistryHttp.errorCode(get)).isEqualTo("UNAVAILABLE");
+        assertThat(get.headers().map()).doesNotContainKeys("cache-control", "docker-content-digest", "etag",
+                "content-range");
+        assertThat(send(http, http.request(path).method("HEAD", HttpRequest.BodyPublishers.noBody()).build())
+                .statusCode()).isEqualTo(200);
+    }
+
+    /** A blob too big for the sockets between Wharf and a client that does not read to hold. */
+    private String bigBlob(RegistryHttp http) {
+        byte[] content = TestData.random(BIG);
+        Digest digest = Digest.sha256(content);
+        HttpResponse<byte[]> start = http.post("/v2/outage/big/blobs/uploads/", new byte[0]);
+        RegistryHttp.check(start, 202);
+        String location = start.headers().firstValue("Location").orElseThrow();
+        RegistryHttp.check(http.put(location + (location.contains("?") ? "&" : "?") + "digest=" + digest, content,
+                "Content-Type", "application/octet-stream"), 201);
+        return "/v2/outage/big/blobs/" + digest;
+    }
+
+    /** Starts a download and reads its first bytes, so Wharf streams from S3 and then waits for the client. */
+    private static InputStream startDownload(RegistryHttp http, String path) throws Exception {
+        HttpResponse<InputStream> r = HttpClient.newHttpClient().send(http.request(path).GET().build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body().readNBytes(64 * 1024)).hasSize(64 * 1024);
+        return r.body();
+    }
+
+    /**
+     * The store went away in the middle of the download: Wharf cannot answer with an error any
+     * more, so it closes the connection, and the client sees the body end short (and resumes with a
+     * Range request); it does not wait for bytes that never come.
+     */
+    private void assertCut(InputStream download) throws Exception {
+        java.util.concurrent.Callable<Long> readToTheEnd = () -> {
+            long read = 64 * 1024;
+            try (download) {
+                byte[] buffer = new byte[64 * 1024];
+                int n;
+                while ((n = download.read(buffer)) > 0) {
+                    read += n;
+                }
+            } catch (IOException e) {
+                // cut: what a client sees when the connection closes before Content-Length bytes came
+            }
+            return read;
+        };
+        ExecutorService reader = Executors.newSingleThreadExecutor();
+        try {
+            long read = reader.submit(readToTheEnd).get(CALL_TIMEOUT.toSeconds() * 10, TimeUnit.SECONDS);
+            assertThat(read).as("bytes of %d read before the cut", BIG).isLessThan(BIG);
+        } finally {
+            reader.shutdownNow();
+        }
+        cutDownloads.incrementAndGet();
     }
 
     /** Sends and records; null when the connection failed (a violation: Wharf itself is up). */
@@ -271,7 +358,13 @@ class S3OutageIT {
             boolean retryAfter = r.headers().firstValue("Retry-After").isPresent();
             boolean json = r.headers().firstValue("Content-Type").orElse("").startsWith("application/json");
             boolean head = "HEAD".equals(r.request().method());
-            if (!retryAfter || !head && (!json || !"UNAVAILABLE".equals(RegistryHttp.errorCode(r)))) {
+            String code;
+            try {
+                code = head ? null : RegistryHttp.errorCode(r);
+            } catch (RuntimeException e) {
+                code = "not JSON: " + e.getMessage();
+            }
+            if (!retryAfter || !head && (!json || !"UNAVAILABLE".equals(code))) {
                 violations.add(r.request().method() + " " + r.request().uri().getPath() + " → 503 without Retry-After"
                         + " or the UNAVAILABLE body: " + new String(r.body(), StandardCharsets.UTF_8));
             }
