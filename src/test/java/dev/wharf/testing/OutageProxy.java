@@ -108,14 +108,19 @@ public final class OutageProxy implements AutoCloseable {
             while (!closed && !listening.isClosed()) {
                 try {
                     Socket client = listening.accept();
-                    sockets.add(client);
+                    if (!admit(listening, client)) {
+                        continue;
+                    }
                     if (stalled) {
                         // accepted by the kernel, never answered
                         continue;
                     }
                     Socket target = new Socket();
                     target.connect(upstream, 5000);
-                    sockets.add(target);
+                    if (!admit(listening, target)) {
+                        reset(client);
+                        continue;
+                    }
                     client.setTcpNoDelay(true);
                     target.setTcpNoDelay(true);
                     pump(client, target);
@@ -127,6 +132,19 @@ public final class OutageProxy implements AutoCloseable {
         }, "outage-proxy-accept");
         accept.setDaemon(true);
         accept.start();
+    }
+
+    /**
+     * Registers a socket so that an outage resets it; a connection accepted just as the service
+     * went down is reset at once instead (it must not outlive the outage).
+     */
+    private synchronized boolean admit(ServerSocket listening, Socket socket) {
+        if (listening.isClosed()) {
+            reset(socket);
+            return false;
+        }
+        sockets.add(socket);
+        return true;
     }
 
     private void pump(Socket from, Socket to) {
