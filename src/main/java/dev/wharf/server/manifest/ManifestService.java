@@ -12,6 +12,7 @@ import dev.wharf.oci.RepositoryName;
 import dev.wharf.oci.Tag;
 import dev.wharf.server.blob.BlobLinks;
 import dev.wharf.server.catalog.Repositories;
+import dev.wharf.server.db.Conflicts;
 import dev.wharf.server.tag.Tags;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,14 +72,17 @@ public class ManifestService {
             allTags.add(tag);
         }
         allTags.addAll(extraTags);
-        transactions.executeWithoutResult(status -> {
+        // a push that lost a race with the garbage collector (a manifest it re-pushes deleted under
+        // it) or with another push (a deadlock) runs again; its references are checked again too
+        Conflicts.retry(4, () -> transactions.execute(status -> {
             long repositoryId = repositories.ensure(repository);
             checkReferences(repositoryId, manifest);
-            long id = manifests.insert(repositoryId, manifest);
+            long id = manifests.insert(repositoryId, manifest, allTags.isEmpty());
             for (Tag tag : allTags) {
                 tags.set(repositoryId, tag, id);
             }
-        });
+            return null;
+        }));
         Descriptor subject = manifest.subject();
         return new Pushed(manifest.digest(), subject == null ? null : subject.digest(), List.copyOf(extraTags));
     }

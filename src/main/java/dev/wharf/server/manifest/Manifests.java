@@ -5,6 +5,7 @@ import dev.wharf.oci.Digest;
 import dev.wharf.oci.ManifestPayload;
 import dev.wharf.oci.RepositoryName;
 import dev.wharf.oci.Tag;
+import dev.wharf.server.db.Conflicts;
 import java.io.ByteArrayInputStream;
 import java.util.Collection;
 import java.util.HashSet;
@@ -90,23 +91,34 @@ public class Manifests {
     }
 
     /**
-     * Stores the manifest and its references, unless the repository already holds these exact bytes.
+     * Stores the manifest and its references, unless the repository already holds these exact bytes;
+     * then the existing row is locked until the transaction ends, so the garbage collector cannot
+     * remove it under the push. A manifest pushed without a tag ({@code untagged}) is queued for a
+     * garbage-collection review (before the manifest row is locked: the collector takes the review
+     * first, too).
      *
      * @return the manifest's id
      */
-    public long insert(long repositoryId, ManifestPayload manifest) {
+    public long insert(long repositoryId, ManifestPayload manifest, boolean untagged) {
         Descriptor subject = manifest.subject();
         ManifestPayload.Span span = manifest.annotationsSpan();
         // the annotations column is cut out of the stored bytes by PostgreSQL when the parser knows
         // where they lie: no second serialisation of a (possibly 4 MiB) map in the JVM
         Optional<Long> created = jdbc.sql("""
+                        WITH review AS (
+                            INSERT INTO gc_manifest_reviews (repository_id, digest)
+                            SELECT :repository, :digest WHERE CAST(:untagged AS boolean)
+                            ON CONFLICT (repository_id, digest) DO UPDATE
+                            SET queued_at = GREATEST(gc_manifest_reviews.queued_at, EXCLUDED.queued_at)
+                            RETURNING 1)
                         INSERT INTO manifests (repository_id, digest, media_type, content, artifact_type, subject_digest, annotations)
                         SELECT :repository, :digest, :mediaType, v.content, :artifactType, :subject,
                                COALESCE(CAST(:annotations AS json), CAST(convert_from(substring(v.content
                                    FROM CAST(:annotationsFrom AS int) FOR CAST(:annotationsLength AS int)), 'UTF8') AS json))
-                        FROM (SELECT CAST(:content AS bytea) AS content) AS v
-                        ON CONFLICT (repository_id, digest) DO NOTHING
+                        FROM (SELECT CAST(:content AS bytea) AS content, (SELECT count(*) FROM review) AS queued) AS v
+                        ON CONFLICT (repository_id, digest) DO UPDATE SET created_at = manifests.created_at WHERE false
                         RETURNING id""")
+                .param("untagged", untagged)
                 .param("repository", repositoryId)
                 .param("digest", manifest.digest().toString())
                 .param("mediaType", manifest.mediaType())
@@ -149,14 +161,70 @@ public class Manifests {
         return id;
     }
 
-    /** Deletes the manifest, its tags and its references. */
+    /**
+     * Deletes the manifest, its tags and its references, and queues the garbage-collection reviews
+     * this calls for. Runs its own statement (outside a transaction), again when it lost a race.
+     */
     public boolean delete(RepositoryName repository, Digest digest) {
-        return jdbc.sql("""
-                        DELETE FROM manifests m USING repositories r
-                        WHERE m.repository_id = r.id AND r.name = :repository AND m.digest = :digest""")
-                .param("repository", repository.value())
+        return Conflicts.retry(3, () -> deleteQueueingReviews(
+                "m.repository_id = (SELECT id FROM repositories WHERE name = :repository) AND m.digest = :digest",
+                Map.of("repository", repository.value(), "digest", digest.toString())) > 0);
+    }
+
+    /**
+     * Deletes the manifest when nothing refers to it: no tag, no index of its repository, and no
+     * living subject (a referrer goes with its subject; a manifest's referrers do not keep it). Call
+     * in a transaction. The manifest is locked first ({@code FOR UPDATE} waits for a push that tags
+     * it or refers to it as a child), then references are checked by a new statement. Reviews of what
+     * it referred to are queued.
+     *
+     * @return true when it was deleted
+     */
+    public boolean deleteIfUnreferenced(long repositoryId, Digest digest) {
+        Optional<Long> id = jdbc.sql("SELECT id FROM manifests WHERE repository_id = :repository AND digest = :digest FOR UPDATE")
+                .param("repository", repositoryId)
                 .param("digest", digest.toString())
-                .update() > 0;
+                .query(Long.class)
+                .optional();
+        return id.isPresent() && deleteQueueingReviews("""
+                m.id = :id
+                AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)
+                AND NOT EXISTS (SELECT 1 FROM manifest_children mc JOIN manifests p ON p.id = mc.parent_id
+                                WHERE mc.child_digest = m.digest AND p.repository_id = m.repository_id)
+                AND (m.subject_digest IS NULL OR NOT EXISTS (SELECT 1 FROM manifests s
+                     WHERE s.repository_id = m.repository_id AND s.digest = m.subject_digest))""",
+                Map.of("id", id.get())) > 0;
+    }
+
+    /**
+     * Deletes the manifests matching {@code condition} (over {@code m}), which takes their tags and
+     * references with them, and queues reviews of what they referred to: the links of their blobs,
+     * their children, their referrers. One statement: every part sees the references as they were.
+     */
+    private int deleteQueueingReviews(String condition, Map<String, Object> params) {
+        return jdbc.sql("""
+                        WITH gone AS (
+                            DELETE FROM manifests m WHERE %s RETURNING m.id, m.repository_id, m.digest),
+                        links AS (
+                            INSERT INTO gc_link_reviews (repository_id, digest)
+                            SELECT DISTINCT g.repository_id, mb.digest FROM gone g
+                            JOIN manifest_blobs mb ON mb.manifest_id = g.id
+                            ON CONFLICT (repository_id, digest) DO UPDATE
+                            SET queued_at = GREATEST(gc_link_reviews.queued_at, EXCLUDED.queued_at)),
+                        related AS (
+                            INSERT INTO gc_manifest_reviews (repository_id, digest)
+                            SELECT DISTINCT g.repository_id, x.digest FROM gone g
+                            JOIN LATERAL (
+                                SELECT mc.child_digest AS digest FROM manifest_children mc WHERE mc.parent_id = g.id
+                                UNION
+                                SELECT f.digest FROM manifests f
+                                WHERE f.repository_id = g.repository_id AND f.subject_digest = g.digest) x ON true
+                            ON CONFLICT (repository_id, digest) DO UPDATE
+                            SET queued_at = GREATEST(gc_manifest_reviews.queued_at, EXCLUDED.queued_at))
+                        SELECT count(*) FROM gone""".formatted(condition))
+                .params(params)
+                .query(Integer.class)
+                .single();
     }
 
     /**

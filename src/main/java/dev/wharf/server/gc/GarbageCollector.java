@@ -1,0 +1,231 @@
+package dev.wharf.server.gc;
+
+import dev.wharf.oci.Digest;
+import dev.wharf.server.blob.BlobLinks;
+import dev.wharf.server.manifest.Manifests;
+import dev.wharf.server.storage.BlobStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Online garbage collection: reviews what the queues say may have become unreferenced and removes
+ * it when it still is, while pushes and pulls go on (docs/ARCHITECTURE.md, "Garbage collection",
+ * has the locking argument). Untagged manifests that no index of their repository lists and whose
+ * subject (if any) is gone are deleted, which queues their blobs' links, children and referrers;
+ * links that no manifest of their repository uses are removed, which queues their blobs; blobs that
+ * no repository links are deleted, row first, bytes after.
+ *
+ * <p>Every review runs in its own transaction, claimed with {@code FOR UPDATE SKIP LOCKED}, so any
+ * number of workers on any number of replicas share the queues. Thread-safe.
+ */
+@Service
+public class GarbageCollector {
+
+    private static final Logger log = LoggerFactory.getLogger(GarbageCollector.class);
+
+    /**
+     * What a collection did (or, for a dry run, would do).
+     *
+     * @param reviewed  reviews done
+     * @param remaining reviews still due afterwards (a run stops at {@code wharf.gc.run-limit})
+     * @param inventory what the inventory sweep found, when it ran
+     */
+    public record Report(boolean dryRun, int manifestsDeleted, int linksDeleted, int blobsDeleted, long bytesFreed,
+                         int reviewed, long remaining, Inventory inventory) {
+    }
+
+    /**
+     * What an inventory sweep found in the store without metadata (and removed, unless a dry run).
+     *
+     * @param scanned       objects listed
+     * @param orphanBlobs   blobs without a row, older than the review delay
+     * @param orphanUploads upload scratch data without a session, old enough
+     * @param orphanBytes   their size
+     * @param orphans       the first 100 of them
+     */
+    public record Inventory(long scanned, int orphanBlobs, int orphanUploads, long orphanBytes, List<Orphan> orphans) {
+    }
+
+    /** One object without metadata: {@code kind} is {@code blob} (named by digest) or {@code upload} (by id). */
+    public record Orphan(String kind, String name, long size, Instant lastModified) {
+    }
+
+    private final Reviews reviews;
+    private final BlobLinks links;
+    private final Manifests manifests;
+    private final BlobStore store;
+    private final TransactionTemplate transactions;
+    private final InventorySweep inventory;
+    private final GcProperties properties;
+    private final Map<Reviews.Kind, Counter> deletes = new EnumMap<>(Reviews.Kind.class);
+    private final Counter bytesFreed;
+    private final Counter failures;
+
+    GarbageCollector(Reviews reviews, BlobLinks links, Manifests manifests, BlobStore store,
+                     TransactionTemplate transactions, InventorySweep inventory, GcProperties properties,
+                     MeterRegistry meters) {
+        this.reviews = reviews;
+        this.links = links;
+        this.manifests = manifests;
+        this.store = store;
+        this.transactions = transactions;
+        this.inventory = inventory;
+        this.properties = properties;
+        for (Reviews.Kind kind : Reviews.Kind.values()) {
+            deletes.put(kind, GcMetrics.deletes(meters, kind.label()));
+        }
+        this.bytesFreed = GcMetrics.bytesFreed(meters);
+        this.failures = Counter.builder("wharf.gc.failures")
+                .description("Garbage-collection reviews that failed and will be retried").register(meters);
+    }
+
+    /**
+     * Does every due review (up to {@code wharf.gc.run-limit}) now, including the reviews its own
+     * deletions queue when those are due at once (a review delay of 0), and then, when asked, an
+     * inventory sweep. A dry run does the same in one transaction that is rolled back, and removes
+     * nothing from the store; it holds the locks of what it looked at until it ends.
+     */
+    public Report collect(boolean dryRun, boolean withInventory) {
+        Tally tally = new Tally(dryRun);
+        if (dryRun) {
+            transactions.executeWithoutResult(status -> {
+                status.setRollbackOnly();
+                drain(tally, properties.runLimit());
+            });
+        } else {
+            drain(tally, properties.runLimit());
+        }
+        Inventory swept = withInventory ? inventory.sweep(dryRun) : null;
+        return new Report(dryRun, tally.deleted(Reviews.Kind.MANIFEST), tally.deleted(Reviews.Kind.LINK),
+                tally.deleted(Reviews.Kind.BLOB), tally.bytes, tally.reviewed, reviews.due(), swept);
+    }
+
+    /** Does up to {@code max} due reviews (a worker's batch); returns how many it did. */
+    int drain(int max) {
+        Tally tally = new Tally(false);
+        drain(tally, max);
+        return tally.reviewed;
+    }
+
+    private void drain(Tally tally, int max) {
+        // kinds in order, again while the last pass found work: deleting a manifest queues its
+        // links, removing a link queues its blob
+        boolean found = true;
+        while (found && tally.reviewed < max) {
+            found = false;
+            for (Reviews.Kind kind : Reviews.Kind.values()) {
+                while (tally.reviewed < max && review(kind, tally)) {
+                    found = true;
+                }
+            }
+        }
+    }
+
+    /** Claims and does one due review of {@code kind}; false when none was due. */
+    private boolean review(Reviews.Kind kind, Tally tally) {
+        Reviews.Review[] claimed = new Reviews.Review[1];
+        try {
+            OptionalLong deleted = inTransaction(tally.dryRun, () -> {
+                Reviews.Review review = reviews.claim(kind).orElse(null);
+                claimed[0] = review;
+                if (review == null) {
+                    return null;
+                }
+                return switch (kind) {
+                    case MANIFEST -> manifests.deleteIfUnreferenced(review.repositoryId(), review.digest())
+                            ? OptionalLong.of(0) : OptionalLong.empty();
+                    case LINK -> links.removeIfUnreferenced(review.repositoryId(), review.digest())
+                            ? OptionalLong.of(0) : OptionalLong.empty();
+                    case BLOB -> links.deleteIfUnlinked(review.digest());
+                };
+            });
+            if (claimed[0] == null) {
+                return false;
+            }
+            tally.reviewed++;
+            if (deleted.isPresent()) {
+                if (kind == Reviews.Kind.BLOB && !tally.dryRun) {
+                    removeBytes(claimed[0].digest());
+                }
+                tally.deleted(kind, deleted.getAsLong());
+            }
+            return true;
+        } catch (RuntimeException e) {
+            if (tally.dryRun || claimed[0] == null) {
+                throw e;
+            }
+            failures.increment();
+            log.info("garbage-collection review of {} failed, retried later: {}", claimed[0], e.toString());
+            try {
+                reviews.failed(claimed[0]);
+            } catch (RuntimeException again) {
+                log.debug("could not record the failed review of {}", claimed[0], again);
+            }
+            tally.reviewed++;
+            return true;
+        }
+    }
+
+    /**
+     * Removes the bytes of a blob whose row was just deleted, holding the digest with a placeholder
+     * row that is rolled back, so that no link to it can be made meanwhile. When this fails, the
+     * bytes are an orphan for the inventory sweep.
+     */
+    private void removeBytes(Digest digest) {
+        try {
+            transactions.executeWithoutResult(status -> {
+                status.setRollbackOnly();
+                if (links.holdAbsent(digest)) {
+                    try {
+                        store.delete(digest);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+            });
+        } catch (RuntimeException e) {
+            log.warn("could not remove the bytes of blob {}; the inventory sweep will: {}", digest, e.toString());
+        }
+    }
+
+    private <T> T inTransaction(boolean joined, Supplier<T> work) {
+        return joined ? work.get() : transactions.execute(status -> work.get());
+    }
+
+    /** What one run did. */
+    private final class Tally {
+        final boolean dryRun;
+        final Map<Reviews.Kind, Integer> deleted = new EnumMap<>(Reviews.Kind.class);
+        int reviewed;
+        long bytes;
+
+        Tally(boolean dryRun) {
+            this.dryRun = dryRun;
+        }
+
+        void deleted(Reviews.Kind kind, long size) {
+            deleted.merge(kind, 1, Integer::sum);
+            bytes += size;
+            if (!dryRun) {
+                deletes.get(kind).increment();
+                bytesFreed.increment(size);
+            }
+        }
+
+        int deleted(Reviews.Kind kind) {
+            return deleted.getOrDefault(kind, 0);
+        }
+    }
+}
