@@ -235,8 +235,8 @@ public final class S3BlobStore implements BlobStore {
             for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(uploadsPrefix)).contents()) {
                 String rest = o.key().substring(uploadsPrefix.length());
                 int slash = rest.indexOf('/');
-                if (slash <= 0) {
-                    continue;
+                if (slash <= 0 || rest.endsWith("/")) {
+                    continue; // not an upload's object (some servers list directory markers)
                 }
                 String id = rest.substring(0, slash);
                 if (!id.equals(upload)) {
