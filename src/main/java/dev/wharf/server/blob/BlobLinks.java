@@ -4,9 +4,12 @@ import dev.wharf.oci.Digest;
 import dev.wharf.oci.RepositoryName;
 import dev.wharf.server.db.Conflicts;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import org.springframework.beans.factory.annotation.Value;
@@ -21,10 +24,10 @@ import org.springframework.stereotype.Component;
  * <p>Every statement that adds or removes a link or a blob row is here, and each queues the
  * garbage-collection review the change calls for in the same statement (see
  * {@code db-migrations/V5__gc_review_queues.sql}): a new link is reviewed in case no manifest ever
- * uses it, a removed link leaves its blob to be reviewed. {@link #removeLink} is the one statement
- * that removes links and {@link #deleteIfUnlinked} the one that deletes blob rows (a repository's
- * deletion cascades to its links), so whatever must follow such a change (a usage counter) belongs
- * there.
+ * uses it, a removed link leaves its blob to be reviewed. {@link #link} and {@link #mount} are the
+ * statements that make links, {@link #removeLinks} the one that removes them (a repository's
+ * deletion also cascades to its links) and {@link #deleteUnlinked} the one that deletes blob rows, so
+ * whatever must follow such a change (a usage counter) belongs there.
  *
  * <p>Invariant (docs/ARCHITECTURE.md, "Garbage collection"): a blob row that has a link has its
  * bytes in the store. Bytes are removed only while this class holds the digest's row exclusively
@@ -150,7 +153,8 @@ public class BlobLinks {
 
     /** Removes the blob from the repository; the bytes stay until garbage collection. */
     public boolean unlink(RepositoryName repository, Digest digest) {
-        return removeLink("(SELECT id FROM repositories WHERE name = :name)", repository.value(), digest);
+        return !removeLinks("SELECT id, CAST(:digest AS text) FROM repositories WHERE name = :name",
+                Map.of("name", repository.value(), "digest", digest.toString()), "").isEmpty();
     }
 
     /**
@@ -182,71 +186,95 @@ public class BlobLinks {
 
     // ---- for the garbage collector -------------------------------------------------------------
 
-    /**
-     * Removes the link when no manifest of its repository uses the blob; call in a transaction. The
-     * link is locked first ({@code FOR UPDATE}, which waits for a manifest push holding it
-     * {@code FOR SHARE}); the references are then checked by a new statement, whose snapshot sees
-     * what that push committed. A push that comes later waits for this transaction and finds the
-     * link gone. The blob's review is queued.
-     *
-     * @return true when the link was removed
-     */
-    public boolean removeIfUnreferenced(long repositoryId, Digest digest) {
-        boolean locked = jdbc.sql("""
-                        SELECT 1 FROM repository_blobs WHERE repository_id = :repository AND digest = :digest
-                        FOR UPDATE""")
-                .param("repository", repositoryId)
-                .param("digest", digest.toString())
-                .query(Integer.class)
-                .optional()
-                .isPresent();
-        return locked && removeLink(":repository", repositoryId, digest, """
-                AND NOT EXISTS (SELECT 1 FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
-                                WHERE mb.digest = :digest AND m.repository_id = :repository)""");
+    /** A repository's link to a blob. */
+    public record Link(long repositoryId, Digest digest) {
     }
 
     /**
-     * Deletes the blob's row when no repository links it any more; call in a transaction, and
-     * remove the bytes only after it committed, under {@link #holdAbsent}. The row is locked first
-     * ({@code FOR UPDATE} waits for a link being made, whose foreign key holds the row); the links
-     * are checked by a new statement. A link made later fails its foreign key.
-     *
-     * @return the deleted blob's size, or empty when it is still linked or already gone
+     * What {@link #removeUnreferenced} removed, and which links another transaction held (a push
+     * using them): those are in use now and must be reviewed again.
      */
-    public OptionalLong deleteIfUnlinked(Digest digest) {
-        boolean locked = jdbc.sql("SELECT 1 FROM blobs WHERE digest = :digest FOR UPDATE")
-                .param("digest", digest.toString())
-                .query(Integer.class)
-                .optional()
-                .isPresent();
-        if (!locked) {
-            return OptionalLong.empty();
+    public record LinksRemoved(List<Link> removed, List<Link> busy) {
+    }
+
+    /** What {@link #deleteUnlinked} deleted (with sizes) and which rows another transaction held. */
+    public record BlobsDeleted(Map<Digest, Long> deleted, List<Digest> busy) {
+    }
+
+    /**
+     * Removes those of {@code candidates} that no manifest of their repository uses; call in a
+     * transaction. The links are locked first ({@code FOR UPDATE SKIP LOCKED}: a link a manifest push
+     * holds {@code FOR SHARE} is in use, so it is left and reported busy instead of waited for); the
+     * references are then checked by a new statement, whose snapshot sees everything committed before
+     * the locks were granted. A push that comes later waits for this transaction and finds the link
+     * gone. The removed links' blobs are queued for review.
+     */
+    public LinksRemoved removeUnreferenced(List<Link> candidates) {
+        String keys = "SELECT * FROM unnest(CAST(:repositories AS bigint[]), CAST(:digests AS text[]))";
+        List<Link> locked = jdbc.sql("""
+                        SELECT repository_id, digest FROM repository_blobs WHERE (repository_id, digest) IN (%s)
+                        FOR UPDATE SKIP LOCKED""".formatted(keys))
+                .params(linkArrays(candidates))
+                .query((rs, n) -> new Link(rs.getLong(1), Digest.parse(rs.getString(2))))
+                .list();
+        List<Link> busy = busy(candidates, locked, "SELECT repository_id, digest FROM repository_blobs"
+                + " WHERE (repository_id, digest) IN (" + keys + ")",
+                l -> linkArrays(l), (rs, n) -> new Link(rs.getLong(1), Digest.parse(rs.getString(2))));
+        if (locked.isEmpty()) {
+            return new LinksRemoved(List.of(), busy);
         }
-        return jdbc.sql("""
-                        DELETE FROM blobs WHERE digest = :digest
-                          AND NOT EXISTS (SELECT 1 FROM repository_blobs WHERE digest = :digest)
-                        RETURNING size""")
-                .param("digest", digest.toString())
-                .query(Long.class)
-                .optional()
-                .map(OptionalLong::of)
-                .orElse(OptionalLong.empty());
+        List<Link> removed = removeLinks(keys, linkArrays(locked), """
+                AND NOT EXISTS (SELECT 1 FROM manifest_blobs mb JOIN manifests m ON m.id = mb.manifest_id
+                                WHERE mb.digest = rb.digest AND m.repository_id = rb.repository_id)""");
+        return new LinksRemoved(removed, busy);
     }
 
     /**
-     * Takes a digest that has no blob row by inserting a placeholder row, in the caller's
-     * transaction, which must roll back. While it is open no link to the digest can be made (an
-     * upload's insert of the row waits for it and then checks the bytes; a mount fails its foreign
-     * key), so the digest's bytes may be removed.
-     *
-     * @return false when the digest has a row: its bytes must stay
+     * Deletes the rows of those of {@code digests} that no repository links any more; call in a
+     * transaction, and remove the bytes only after it committed, under {@link #holdAbsent}. The rows
+     * are locked first ({@code FOR UPDATE SKIP LOCKED}: a row whose link is being made is held by
+     * that link's foreign key, so it is in use and reported busy); the links are checked by a new
+     * statement. A link made later fails its foreign key.
      */
-    public boolean holdAbsent(Digest digest) {
-        return jdbc.sql("INSERT INTO blobs (digest, size) VALUES (:digest, 0) ON CONFLICT DO NOTHING RETURNING 1")
-                .param("digest", digest.toString())
-                .query(Integer.class)
-                .optional()
-                .isPresent();
+    public BlobsDeleted deleteUnlinked(List<Digest> digests) {
+        List<Digest> locked = jdbc.sql("""
+                        SELECT digest FROM blobs WHERE digest = ANY(CAST(:digests AS text[])) FOR UPDATE SKIP LOCKED""")
+                .param("digests", strings(digests))
+                .query((rs, n) -> Digest.parse(rs.getString(1)))
+                .list();
+        List<Digest> busy = busy(digests, locked, "SELECT digest FROM blobs WHERE digest = ANY(CAST(:digests AS text[]))",
+                d -> Map.of("digests", strings(d)), (rs, n) -> Digest.parse(rs.getString(1)));
+        Map<Digest, Long> deleted = new HashMap<>();
+        if (!locked.isEmpty()) {
+            jdbc.sql("""
+                            DELETE FROM blobs b WHERE digest = ANY(CAST(:digests AS text[]))
+                              AND NOT EXISTS (SELECT 1 FROM repository_blobs rb WHERE rb.digest = b.digest)
+                            RETURNING digest, size""")
+                    .param("digests", strings(locked))
+                    .query((rs, n) -> deleted.put(Digest.parse(rs.getString(1)), rs.getLong(2)))
+                    .list();
+        }
+        return new BlobsDeleted(deleted, busy);
+    }
+
+    /**
+     * Takes those of {@code digests} that have no blob row by inserting placeholder rows, in the
+     * caller's transaction, which must roll back. While it is open no link to them can be made (an
+     * upload's insert of the row waits for it and then checks the bytes; a mount fails its foreign
+     * key), so their bytes may be removed.
+     *
+     * @return the digests taken; the others have a row, and their bytes must stay
+     */
+    public Set<Digest> holdAbsent(Collection<Digest> digests) {
+        if (digests.isEmpty()) {
+            return Set.of();
+        }
+        return new HashSet<>(jdbc.sql("""
+                        INSERT INTO blobs (digest, size) SELECT d, 0 FROM unnest(CAST(:digests AS text[])) AS d
+                        ON CONFLICT DO NOTHING RETURNING digest""")
+                .param("digests", strings(digests))
+                .query((rs, n) -> Digest.parse(rs.getString(1)))
+                .list());
     }
 
     /** Which of {@code digests} have a blob row. */
@@ -254,37 +282,52 @@ public class BlobLinks {
         if (digests.isEmpty()) {
             return Set.of();
         }
-        Set<Digest> out = new HashSet<>();
-        jdbc.sql("SELECT digest FROM blobs WHERE digest = ANY(CAST(:digests AS text[]))")
-                .param("digests", digests.stream().map(Digest::toString).toArray(String[]::new))
-                .query(String.class)
-                .list()
-                .forEach(d -> out.add(Digest.parse(d)));
-        return out;
+        return new HashSet<>(jdbc.sql("SELECT digest FROM blobs WHERE digest = ANY(CAST(:digests AS text[]))")
+                .param("digests", strings(digests))
+                .query((rs, n) -> Digest.parse(rs.getString(1)))
+                .list());
     }
 
-    private boolean removeLink(String repository, Object repositoryValue, Digest digest) {
-        return removeLink(repository, repositoryValue, digest, "");
+    /** Those of {@code all} that {@code locked} misses and that still exist: another transaction holds them. */
+    private <T> List<T> busy(List<T> all, List<T> locked, String existing,
+                             java.util.function.Function<List<T>, Map<String, Object>> params,
+                             org.springframework.jdbc.core.RowMapper<T> mapper) {
+        List<T> missed = new ArrayList<>(all);
+        missed.removeAll(locked);
+        if (missed.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql(existing).params(params.apply(missed)).query(mapper).list();
+    }
+
+    private static Map<String, Object> linkArrays(List<Link> links) {
+        return Map.of("repositories", links.stream().mapToLong(Link::repositoryId).boxed().toArray(Long[]::new),
+                "digests", links.stream().map(l -> l.digest().toString()).toArray(String[]::new));
+    }
+
+    private static String[] strings(Collection<Digest> digests) {
+        return digests.stream().map(Digest::toString).toArray(String[]::new);
     }
 
     /**
-     * The one statement that removes links (besides a repository's deletion): deletes the link of
-     * {@code digest} in the repository {@code repository} (an SQL expression over {@code :name} or
-     * {@code :repository}) when {@code condition} holds, and queues the blob's review.
+     * The one statement that removes links (besides a repository's deletion, which cascades): deletes
+     * the links whose (repository id, digest) {@code keys} (a query over {@code params}) names when
+     * {@code condition} (over {@code rb}) holds, and queues their blobs' reviews.
+     *
+     * @return the links removed
      */
-    private boolean removeLink(String repository, Object repositoryValue, Digest digest, String condition) {
+    private List<Link> removeLinks(String keys, Map<String, Object> params, String condition) {
         return jdbc.sql("""
                         WITH gone AS (
-                            DELETE FROM repository_blobs WHERE repository_id = %s AND digest = :digest %s
-                            RETURNING digest),
+                            DELETE FROM repository_blobs rb WHERE (rb.repository_id, rb.digest) IN (%s) %s
+                            RETURNING rb.repository_id, rb.digest),
                         review AS (
-                            INSERT INTO gc_blob_reviews (digest) SELECT digest FROM gone
+                            INSERT INTO gc_blob_reviews (digest) SELECT DISTINCT digest FROM gone
                             ON CONFLICT (digest) %s)
-                        SELECT count(*) FROM gone""".formatted(repository, condition,
+                        SELECT repository_id, digest FROM gone""".formatted(keys, condition,
                         POSTPONE.formatted("gc_blob_reviews")))
-                .param("digest", digest.toString())
-                .param(repository.contains(":name") ? "name" : "repository", repositoryValue)
-                .query(Long.class)
-                .single() > 0;
+                .params(params)
+                .query((rs, n) -> new Link(rs.getLong(1), Digest.parse(rs.getString(2))))
+                .list();
     }
 }

@@ -7,12 +7,13 @@ import dev.wharf.server.storage.BlobStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.util.List;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,8 +28,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * links that no manifest of their repository uses are removed, which queues their blobs; blobs that
  * no repository links are deleted, row first, bytes after.
  *
- * <p>Every review runs in its own transaction, claimed with {@code FOR UPDATE SKIP LOCKED}, so any
- * number of workers on any number of replicas share the queues. Thread-safe.
+ * <p>Reviews are claimed in batches of {@code wharf.gc.batch-size} with {@code FOR UPDATE SKIP
+ * LOCKED} and done in the claiming transaction, so any number of workers on any number of replicas
+ * share the queues. Thread-safe.
  */
 @Service
 public class GarbageCollector {
@@ -126,77 +128,113 @@ public class GarbageCollector {
         while (found && tally.reviewed < max) {
             found = false;
             for (Reviews.Kind kind : Reviews.Kind.values()) {
-                while (tally.reviewed < max && review(kind, tally)) {
+                while (tally.reviewed < max
+                        && batch(kind, tally, Math.min(properties.batchSize(), max - tally.reviewed)) > 0) {
                     found = true;
                 }
             }
         }
     }
 
-    /** Claims and does one due review of {@code kind}; false when none was due. */
-    private boolean review(Reviews.Kind kind, Tally tally) {
-        Reviews.Review[] claimed = new Reviews.Review[1];
+    /** What one batch of reviews deleted: how many, and for blobs the digests with their sizes. */
+    private record Outcome(int deleted, Map<Digest, Long> blobs) {
+    }
+
+    /**
+     * Claims up to {@code limit} due reviews of {@code kind} and does them in one transaction;
+     * returns how many it claimed. When the transaction fails, its reviews are done again one at a
+     * time, so that only a review that fails by itself backs off.
+     */
+    private int batch(Reviews.Kind kind, Tally tally, int limit) {
+        List<Reviews.Review> claimed = new ArrayList<>();
         try {
-            OptionalLong deleted = inTransaction(tally.dryRun, () -> {
-                Reviews.Review review = reviews.claim(kind).orElse(null);
-                claimed[0] = review;
-                if (review == null) {
-                    return null;
-                }
-                return switch (kind) {
-                    case MANIFEST -> manifests.deleteIfUnreferenced(review.repositoryId(), review.digest())
-                            ? OptionalLong.of(0) : OptionalLong.empty();
-                    case LINK -> links.removeIfUnreferenced(review.repositoryId(), review.digest())
-                            ? OptionalLong.of(0) : OptionalLong.empty();
-                    case BLOB -> links.deleteIfUnlinked(review.digest());
-                };
+            Outcome outcome = inTransaction(tally.dryRun, () -> {
+                List<Reviews.Review> reviews = this.reviews.claim(kind, limit);
+                claimed.addAll(reviews);
+                return reviews.isEmpty() ? new Outcome(0, Map.of()) : act(kind, reviews);
             });
-            if (claimed[0] == null) {
-                return false;
+            tally.reviewed += claimed.size();
+            if (kind == Reviews.Kind.BLOB && !tally.dryRun) {
+                removeBytes(outcome.blobs().keySet());
             }
-            tally.reviewed++;
-            if (deleted.isPresent()) {
-                if (kind == Reviews.Kind.BLOB && !tally.dryRun) {
-                    removeBytes(claimed[0].digest());
-                }
-                tally.deleted(kind, deleted.getAsLong());
-            }
-            return true;
+            tally.deleted(kind, outcome.deleted(), outcome.blobs().values().stream().mapToLong(Long::longValue).sum());
+            return claimed.size();
         } catch (RuntimeException e) {
-            if (tally.dryRun || claimed[0] == null) {
+            if (tally.dryRun || claimed.isEmpty()) {
                 throw e;
             }
+            if (claimed.size() > 1) {
+                for (int i = 0; i < claimed.size(); i++) {
+                    batch(kind, tally, 1);
+                }
+                return claimed.size();
+            }
+            Reviews.Review review = claimed.get(0);
             failures.increment();
-            log.info("garbage-collection review of {} failed, retried later: {}", claimed[0], e.toString());
+            log.info("garbage-collection review of {} failed, retried later: {}", review, e.toString());
             try {
-                reviews.failed(claimed[0]);
+                reviews.failed(review);
             } catch (RuntimeException again) {
-                log.debug("could not record the failed review of {}", claimed[0], again);
+                log.debug("could not record the failed review of {}", review, again);
             }
             tally.reviewed++;
-            return true;
+            return 1;
+        }
+    }
+
+    /** Acts on claimed reviews: deletes what is unreferenced, queues again what another transaction held. */
+    private Outcome act(Reviews.Kind kind, List<Reviews.Review> claimed) {
+        Map<String, Reviews.Review> byKey = new HashMap<>();
+        for (Reviews.Review review : claimed) {
+            byKey.put(review.repositoryId() + " " + review.digest(), review);
+        }
+        switch (kind) {
+            case MANIFEST -> {
+                Manifests.Deleted result = manifests.deleteUnreferenced(claimed.stream()
+                        .map(r -> new Manifests.Key(r.repositoryId(), r.digest())).toList());
+                reviews.again(kind, result.busy().stream().map(k -> byKey.get(k.repositoryId() + " " + k.digest()))
+                        .toList());
+                return new Outcome(result.deleted().size(), Map.of());
+            }
+            case LINK -> {
+                BlobLinks.LinksRemoved result = links.removeUnreferenced(claimed.stream()
+                        .map(r -> new BlobLinks.Link(r.repositoryId(), r.digest())).toList());
+                reviews.again(kind, result.busy().stream().map(l -> byKey.get(l.repositoryId() + " " + l.digest()))
+                        .toList());
+                return new Outcome(result.removed().size(), Map.of());
+            }
+            default -> {
+                BlobLinks.BlobsDeleted result = links.deleteUnlinked(claimed.stream().map(Reviews.Review::digest).toList());
+                reviews.again(kind, result.busy().stream().map(d -> byKey.get("0 " + d)).toList());
+                return new Outcome(result.deleted().size(), result.deleted());
+            }
         }
     }
 
     /**
-     * Removes the bytes of a blob whose row was just deleted, holding the digest with a placeholder
-     * row that is rolled back, so that no link to it can be made meanwhile. When this fails, the
-     * bytes are an orphan for the inventory sweep.
+     * Removes the bytes of blobs whose rows were just deleted, holding their digests with placeholder
+     * rows that are rolled back, so that no link to them can be made meanwhile. What fails here is
+     * an orphan for the inventory sweep.
      */
-    private void removeBytes(Digest digest) {
+    private void removeBytes(Collection<Digest> digests) {
+        if (digests.isEmpty()) {
+            return;
+        }
         try {
             transactions.executeWithoutResult(status -> {
                 status.setRollbackOnly();
-                if (links.holdAbsent(digest)) {
+                for (Digest digest : links.holdAbsent(digests)) {
                     try {
                         store.delete(digest);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
+                    } catch (IOException | RuntimeException e) {
+                        log.warn("could not remove the bytes of blob {}; the inventory sweep will: {}", digest,
+                                e.toString());
                     }
                 }
             });
         } catch (RuntimeException e) {
-            log.warn("could not remove the bytes of blob {}; the inventory sweep will: {}", digest, e.toString());
+            log.warn("could not remove the bytes of {} blobs; the inventory sweep will: {}", digests.size(),
+                    e.toString());
         }
     }
 
@@ -215,11 +253,11 @@ public class GarbageCollector {
             this.dryRun = dryRun;
         }
 
-        void deleted(Reviews.Kind kind, long size) {
-            deleted.merge(kind, 1, Integer::sum);
+        void deleted(Reviews.Kind kind, int count, long size) {
+            deleted.merge(kind, count, Integer::sum);
             bytes += size;
-            if (!dryRun) {
-                deletes.get(kind).increment();
+            if (!dryRun && count > 0) {
+                deletes.get(kind).increment(count);
                 bytesFreed.increment(size);
             }
         }

@@ -14,8 +14,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                          must use it. Every replica should have the same
  * @param workers           worker threads per replica
  * @param interval          how long an idle worker waits before it looks for due reviews again
- * @param batchSize         reviews a worker does in one go; a full batch is followed at once by the
- *                          next, a partial one by a wait of {@code interval}
+ * @param batchSize         reviews claimed and done in one transaction; a worker that found a full
+ *                          batch goes on at once, otherwise it waits {@code interval}
  * @param runLimit          most reviews one {@code POST /api/v1/gc} does (the answer says how
  *                          many due reviews remain)
  * @param inventoryInterval how often one replica sweeps the store for objects without metadata

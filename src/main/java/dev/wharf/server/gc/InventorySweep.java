@@ -145,7 +145,7 @@ class InventorySweep {
         try {
             return Boolean.TRUE.equals(transactions.execute(status -> {
                 status.setRollbackOnly();
-                if (!links.holdAbsent(digest)) {
+                if (links.holdAbsent(List.of(digest)).isEmpty()) {
                     return false; // recorded meanwhile
                 }
                 try {

@@ -1,8 +1,8 @@
 package dev.wharf.server.gc;
 
 import dev.wharf.oci.Digest;
+import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -54,20 +54,43 @@ class Reviews {
     }
 
     /**
-     * Takes the most overdue review of {@code kind} that no other transaction holds and deletes it,
-     * in the caller's transaction: when that transaction rolls back, the review is back.
+     * Takes up to {@code limit} of the most overdue reviews of {@code kind} that no other transaction
+     * holds and deletes them, in the caller's transaction: when that transaction rolls back, they are
+     * back.
      */
-    Optional<Review> claim(Kind kind) {
+    List<Review> claim(Kind kind, int limit) {
         return jdbc.sql("""
-                        DELETE FROM %1$s WHERE (%2$s) = (
+                        DELETE FROM %1$s WHERE (%2$s) IN (
                             SELECT %2$s FROM %1$s WHERE queued_at <= now() - make_interval(secs => :delay)
-                            ORDER BY queued_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                            ORDER BY queued_at LIMIT :limit FOR UPDATE SKIP LOCKED)
                         RETURNING %2$s, attempts""".formatted(kind.table, kind.key))
                 .param("delay", delaySeconds)
+                .param("limit", limit)
                 .query((rs, n) -> kind == Kind.BLOB
                         ? new Review(kind, 0, Digest.parse(rs.getString(1)), rs.getInt(2))
                         : new Review(kind, rs.getLong(1), Digest.parse(rs.getString(2)), rs.getInt(3)))
-                .optional();
+                .list();
+    }
+
+    /**
+     * Queues claimed reviews again, in the caller's transaction, due in a second: what they are
+     * about was held by another transaction (a push using it), so it is in use now; a second later
+     * that push has committed (it refers to it now) or failed.
+     */
+    void again(Kind kind, List<Review> reviews) {
+        if (reviews.isEmpty()) {
+            return;
+        }
+        jdbc.sql("""
+                        INSERT INTO %1$s (%2$s, queued_at)
+                        SELECT %3$s, now() - make_interval(secs => :delay) + interval '1 second'
+                        FROM unnest(CAST(:repositories AS bigint[]), CAST(:digests AS text[])) AS k(repository_id, digest)
+                        ON CONFLICT (%2$s) DO UPDATE SET queued_at = GREATEST(%1$s.queued_at, EXCLUDED.queued_at)"""
+                        .formatted(kind.table, kind.key, kind == Kind.BLOB ? "k.digest" : "k.repository_id, k.digest"))
+                .param("delay", delaySeconds)
+                .param("repositories", reviews.stream().mapToLong(Review::repositoryId).boxed().toArray(Long[]::new))
+                .param("digests", reviews.stream().map(r -> r.digest().toString()).toArray(String[]::new))
+                .update();
     }
 
     /**

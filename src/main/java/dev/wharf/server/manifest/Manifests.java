@@ -7,6 +7,7 @@ import dev.wharf.oci.RepositoryName;
 import dev.wharf.oci.Tag;
 import dev.wharf.server.db.Conflicts;
 import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -166,42 +167,73 @@ public class Manifests {
      * this calls for. Runs its own statement (outside a transaction), again when it lost a race.
      */
     public boolean delete(RepositoryName repository, Digest digest) {
-        return Conflicts.retry(3, () -> deleteQueueingReviews(
+        return Conflicts.retry(3, () -> !deleteQueueingReviews(
                 "m.repository_id = (SELECT id FROM repositories WHERE name = :repository) AND m.digest = :digest",
-                Map.of("repository", repository.value(), "digest", digest.toString())) > 0);
+                Map.of("repository", repository.value(), "digest", digest.toString())).isEmpty());
+    }
+
+    /** A manifest of a repository, by digest. */
+    public record Key(long repositoryId, Digest digest) {
+    }
+
+    /** What {@link #deleteUnreferenced} deleted, and which manifests another transaction held. */
+    public record Deleted(List<Key> deleted, List<Key> busy) {
     }
 
     /**
-     * Deletes the manifest when nothing refers to it: no tag, no index of its repository, and no
-     * living subject (a referrer goes with its subject; a manifest's referrers do not keep it). Call
-     * in a transaction. The manifest is locked first ({@code FOR UPDATE} waits for a push that tags
-     * it or refers to it as a child), then references are checked by a new statement. Reviews of what
-     * it referred to are queued.
-     *
-     * @return true when it was deleted
+     * Deletes those of {@code candidates} that nothing refers to: no tag, no index of their
+     * repository, no living subject (a referrer goes with its subject; a manifest's referrers do not
+     * keep it). Call in a transaction. The manifests are locked first ({@code FOR UPDATE SKIP
+     * LOCKED}: one a push holds, to tag it, list it in an index or push it again, is in use and
+     * reported busy), then references are checked by a new statement. Reviews of what the deleted
+     * manifests referred to are queued.
      */
-    public boolean deleteIfUnreferenced(long repositoryId, Digest digest) {
-        Optional<Long> id = jdbc.sql("SELECT id FROM manifests WHERE repository_id = :repository AND digest = :digest FOR UPDATE")
-                .param("repository", repositoryId)
-                .param("digest", digest.toString())
-                .query(Long.class)
-                .optional();
-        return id.isPresent() && deleteQueueingReviews("""
-                m.id = :id
+    public Deleted deleteUnreferenced(List<Key> candidates) {
+        String keys = "SELECT * FROM unnest(CAST(:repositories AS bigint[]), CAST(:digests AS text[]))";
+        List<Long> ids = new ArrayList<>();
+        List<Key> locked = new ArrayList<>();
+        jdbc.sql("""
+                        SELECT id, repository_id, digest FROM manifests WHERE (repository_id, digest) IN (%s)
+                        FOR UPDATE SKIP LOCKED""".formatted(keys))
+                .params(keyArrays(candidates))
+                .query((rs, n) -> {
+                    ids.add(rs.getLong(1));
+                    return locked.add(new Key(rs.getLong(2), Digest.parse(rs.getString(3))));
+                })
+                .list();
+        List<Key> missed = new ArrayList<>(candidates);
+        missed.removeAll(locked);
+        List<Key> busy = missed.isEmpty() ? List.of() : jdbc.sql(
+                        "SELECT repository_id, digest FROM manifests WHERE (repository_id, digest) IN (" + keys + ")")
+                .params(keyArrays(missed))
+                .query((rs, n) -> new Key(rs.getLong(1), Digest.parse(rs.getString(2))))
+                .list();
+        if (ids.isEmpty()) {
+            return new Deleted(List.of(), busy);
+        }
+        return new Deleted(deleteQueueingReviews("""
+                m.id = ANY(CAST(:ids AS bigint[]))
                 AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)
                 AND NOT EXISTS (SELECT 1 FROM manifest_children mc JOIN manifests p ON p.id = mc.parent_id
                                 WHERE mc.child_digest = m.digest AND p.repository_id = m.repository_id)
                 AND (m.subject_digest IS NULL OR NOT EXISTS (SELECT 1 FROM manifests s
                      WHERE s.repository_id = m.repository_id AND s.digest = m.subject_digest))""",
-                Map.of("id", id.get())) > 0;
+                Map.of("ids", ids.toArray(Long[]::new))), busy);
+    }
+
+    private static Map<String, Object> keyArrays(List<Key> keys) {
+        return Map.of("repositories", keys.stream().mapToLong(Key::repositoryId).boxed().toArray(Long[]::new),
+                "digests", keys.stream().map(k -> k.digest().toString()).toArray(String[]::new));
     }
 
     /**
      * Deletes the manifests matching {@code condition} (over {@code m}), which takes their tags and
      * references with them, and queues reviews of what they referred to: the links of their blobs,
      * their children, their referrers. One statement: every part sees the references as they were.
+     *
+     * @return the manifests deleted
      */
-    private int deleteQueueingReviews(String condition, Map<String, Object> params) {
+    private List<Key> deleteQueueingReviews(String condition, Map<String, Object> params) {
         return jdbc.sql("""
                         WITH gone AS (
                             DELETE FROM manifests m WHERE %s RETURNING m.id, m.repository_id, m.digest),
@@ -219,12 +251,14 @@ public class Manifests {
                                 UNION
                                 SELECT f.digest FROM manifests f
                                 WHERE f.repository_id = g.repository_id AND f.subject_digest = g.digest) x ON true
+                            WHERE NOT EXISTS (SELECT 1 FROM gone o WHERE o.repository_id = g.repository_id
+                                              AND o.digest = x.digest)
                             ON CONFLICT (repository_id, digest) DO UPDATE
                             SET queued_at = GREATEST(gc_manifest_reviews.queued_at, EXCLUDED.queued_at))
-                        SELECT count(*) FROM gone""".formatted(condition))
+                        SELECT repository_id, digest FROM gone""".formatted(condition))
                 .params(params)
-                .query(Integer.class)
-                .single();
+                .query((rs, n) -> new Key(rs.getLong(1), Digest.parse(rs.getString(2))))
+                .list();
     }
 
     /**

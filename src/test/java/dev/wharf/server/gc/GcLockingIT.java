@@ -33,8 +33,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The interleavings of docs/ARCHITECTURE.md's locking argument, one at a time: a connection of the
  * test holds the locks the collector (or a push) would hold, a request is sent that must wait for
- * them (the test sees it waiting in {@code pg_stat_activity}), the connection finishes as the
- * collector (or push) would, and the request's outcome is checked.
+ * them (the test sees it waiting in {@code pg_stat_activity}) or, for the collector, that must pass
+ * them by, the connection finishes as the collector (or push) would, and the outcome is checked.
  */
 class GcLockingIT {
 
@@ -97,7 +97,7 @@ class GcLockingIT {
     }
 
     @Test
-    void theCollectorWaitsForAManifestPushHoldingALinkAndThenKeepsTheLink() throws Exception {
+    void theCollectorLeavesALinkAManifestPushHoldsAndReviewsItAgain() throws Exception {
         Images.collect(http); // what earlier tests left
         String repo = TestData.repository("lock");
         Blob layer = Blob.random(100);
@@ -108,13 +108,37 @@ class GcLockingIT {
                 layer.digest().toString());
         insertManifestUsing(repository, layer);
 
-        CompletableFuture<JsonNode> collection = async(() -> Images.collect(http));
-        awaitWaiters(1);
-        holder.commit();
-        JsonNode report = collection.get(30, TimeUnit.SECONDS);
+        JsonNode whileHeld = Images.collect(http);
 
-        assertThat(report.get("linksDeleted").asInt()).isZero();
+        assertThat(whileHeld.get("linksDeleted").asInt()).isZero();
+        assertThat(scalar("SELECT count(*) FROM gc_link_reviews WHERE repository_id = ? AND digest = ?", repository,
+                layer.digest().toString())).as("queued again").isEqualTo(1);
+        holder.commit();
+        dueNow(repository, layer);
+        JsonNode afterwards = Images.collect(http);
+        assertThat(afterwards.get("linksDeleted").asInt()).as("the manifest uses it now").isZero();
+        assertThat(scalar("SELECT count(*) FROM gc_link_reviews WHERE repository_id = ? AND digest = ?", repository,
+                layer.digest().toString())).as("reviewed").isZero();
         assertThat(http.get("/v2/" + repo + "/blobs/" + layer.digest()).body()).isEqualTo(layer.bytes());
+    }
+
+    @Test
+    void aLinkLeftBecauseAPushHeldItGoesWhenThatPushFails() throws Exception {
+        Images.collect(http);
+        String repo = TestData.repository("lock");
+        Blob layer = Blob.random(100);
+        Images.pushBlobs(http, repo, List.of(layer));
+        long repository = repositoryId(repo);
+        sql("SELECT 1 FROM repository_blobs WHERE repository_id = ? AND digest = ? FOR SHARE", repository,
+                layer.digest().toString());
+
+        assertThat(Images.collect(http).get("linksDeleted").asInt()).isZero();
+        holder.rollback();
+        dueNow(repository, layer);
+        JsonNode afterwards = Images.collect(http);
+
+        assertThat(afterwards.get("linksDeleted").asInt()).isEqualTo(1);
+        assertThat(Images.status(http, repo, layer.digest())).isEqualTo(404);
     }
 
     @Test
@@ -258,6 +282,13 @@ class GcLockingIT {
             Thread.sleep(20);
         }
         throw new AssertionError("no request waited for the held lock");
+    }
+
+    /** Makes a link review queued again a second from now due at once (as if that second had passed). */
+    private void dueNow(long repository, Blob layer) throws SQLException {
+        sql("UPDATE gc_link_reviews SET queued_at = now() - interval '1 minute' WHERE repository_id = ? AND digest = ?",
+                repository, layer.digest().toString());
+        holder.commit();
     }
 
     private long repositoryId(String name) throws SQLException {

@@ -84,7 +84,7 @@ class GcPerformanceIT {
                 parallel(BACKLOG, i -> upload(http, garbage, TestData.random(512 + i % 512)));
                 double deletedBefore = deletes(http);
                 // the backlog: blobs whose links went a review delay ago (the heaviest review: the
-                // row, then the bytes), and their links' reviews, which now find nothing
+                // row, then the bytes)
                 jdbc.sql("""
                         WITH gone AS (
                             DELETE FROM repository_blobs WHERE repository_id = (SELECT id FROM repositories WHERE name = :repo)
@@ -92,7 +92,6 @@ class GcPerformanceIT {
                         INSERT INTO gc_blob_reviews (digest, queued_at) SELECT digest, now() - interval '25 hours' FROM gone
                         ON CONFLICT (digest) DO UPDATE SET queued_at = EXCLUDED.queued_at""")
                         .param("repo", garbage).update();
-                jdbc.sql("UPDATE gc_link_reviews SET queued_at = now() - interval '25 hours'").update();
                 busy.add(pushImages(http, "load/busy" + run, IMAGES));
                 double deletedDuring = deletes(http) - deletedBefore;
                 long left = due(jdbc);
