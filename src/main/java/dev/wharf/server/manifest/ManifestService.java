@@ -92,6 +92,9 @@ public class ManifestService {
                 .filter(d -> !MediaTypes.isNonDistributable(d.mediaType()))
                 .map(Descriptor::digest)
                 .toList();
+        if (manifest.subject() != null) {
+            manifests.lockSubject(repositoryId, manifest.subject().digest());
+        }
         Set<Digest> missingBlobs = links.missingIn(repositoryId, blobs);
         Set<Digest> missingManifests = manifests.missingIn(repositoryId,
                 manifest.manifests().stream().map(Descriptor::digest).toList());

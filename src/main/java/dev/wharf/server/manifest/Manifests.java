@@ -17,6 +17,7 @@ import java.util.Set;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.core.support.SqlBinaryValue;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -38,10 +39,12 @@ public class Manifests {
 
     private final JdbcClient jdbc;
     private final JsonMapper json;
+    private final TransactionTemplate transactions;
 
-    public Manifests(JdbcClient jdbc, JsonMapper json) {
+    public Manifests(JdbcClient jdbc, JsonMapper json, TransactionTemplate transactions) {
         this.jdbc = jdbc;
         this.json = json;
+        this.transactions = transactions;
     }
 
     public Optional<Stored> findByTag(RepositoryName repository, Tag tag) {
@@ -167,9 +170,31 @@ public class Manifests {
      * this calls for. Runs its own statement (outside a transaction), again when it lost a race.
      */
     public boolean delete(RepositoryName repository, Digest digest) {
-        return Conflicts.retry(3, () -> !deleteQueueingReviews(
-                "m.repository_id = (SELECT id FROM repositories WHERE name = :repository) AND m.digest = :digest",
-                Map.of("repository", repository.value(), "digest", digest.toString())).isEmpty());
+        // locked first, deleted by a new statement: one that waited for a referrer being pushed
+        // would not see that referrer, and could not queue its review
+        return Conflicts.retry(3, () -> Boolean.TRUE.equals(transactions.execute(status -> {
+            Optional<Long> id = jdbc.sql("""
+                            SELECT m.id FROM manifests m JOIN repositories r ON r.id = m.repository_id
+                            WHERE r.name = :repository AND m.digest = :digest FOR UPDATE OF m""")
+                    .param("repository", repository.value())
+                    .param("digest", digest.toString())
+                    .query(Long.class)
+                    .optional();
+            return id.isPresent() && !deleteQueueingReviews("m.id = :id", Map.of("id", id.get())).isEmpty();
+        })));
+    }
+
+    /**
+     * Share-locks the manifest {@code subject} of the repository when it exists, until the
+     * transaction ends: a referrer being pushed keeps its subject from being deleted meanwhile, so
+     * whoever deletes the subject afterwards sees the referrer and queues its review.
+     */
+    public void lockSubject(long repositoryId, Digest subject) {
+        jdbc.sql("SELECT 1 FROM manifests WHERE repository_id = :repository AND digest = :digest FOR KEY SHARE")
+                .param("repository", repositoryId)
+                .param("digest", subject.toString())
+                .query(Integer.class)
+                .optional();
     }
 
     /** A manifest of a repository, by digest. */

@@ -259,6 +259,55 @@ class GcLockingIT {
                 .isEqualTo(image.bytes());
     }
 
+    @Test
+    void deletingASubjectWhileAReferrerOfItIsPushedQueuesTheReferrersReview() throws Exception {
+        String repo = TestData.repository("lock");
+        Manifest subject = Images.pushImage(http, repo, "v1", Blob.config(), List.of(Blob.random(100)));
+        long repository = repositoryId(repo);
+        // what a referrer's push does: hold its subject, record the referrer
+        sql("SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ? FOR KEY SHARE", repository,
+                subject.digest().toString());
+        String referrer = Blob.random(10).digest().toString();
+        sql("""
+                INSERT INTO manifests (repository_id, digest, media_type, content, subject_digest)
+                VALUES (?, ?, 'application/vnd.oci.image.manifest.v1+json', '\\x7b7d', ?)""", repository, referrer,
+                subject.digest().toString());
+
+        CompletableFuture<HttpResponse<byte[]>> delete = async(() -> http.delete("/v2/" + repo + "/manifests/"
+                + subject.digest()));
+        awaitWaiters(1);
+        holder.commit();
+
+        RegistryHttp.check(delete.get(30, TimeUnit.SECONDS), 202);
+        assertThat(scalar("SELECT count(*) FROM gc_manifest_reviews WHERE repository_id = ? AND digest = ?",
+                repository, referrer)).isEqualTo(1);
+        Images.collect(http);
+        assertThat(Images.manifestStatus(http, repo, referrer)).isEqualTo(404);
+    }
+
+    @Test
+    void aReferrerPushWaitsForTheDeletionOfItsSubjectAndIsCollectedAfterIt() throws Exception {
+        String repo = TestData.repository("lock");
+        Manifest subject = Images.pushImage(http, repo, "v1", Blob.config(), List.of(Blob.random(100)));
+        Blob sbom = Blob.random(50);
+        Blob config = Blob.config();
+        Images.pushBlobs(http, repo, List.of(sbom, config));
+        Manifest referrer = Images.image(config, List.of(sbom), subject);
+        long repository = repositoryId(repo);
+        sql("SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ? FOR UPDATE", repository,
+                subject.digest().toString());
+
+        CompletableFuture<HttpResponse<byte[]>> push = async(() -> http.putManifest(repo, referrer.digest().toString(),
+                MediaTypes.OCI_MANIFEST, referrer.bytes()));
+        awaitWaiters(1);
+        sql("DELETE FROM manifests WHERE repository_id = ? AND digest = ?", repository, subject.digest().toString());
+        holder.commit();
+
+        RegistryHttp.check(push.get(30, TimeUnit.SECONDS), 201);
+        Images.collect(http);
+        assertThat(Images.manifestStatus(http, repo, referrer.digest().toString())).isEqualTo(404);
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------
 
     private static HttpResponse<byte[]> monolithic(String repository, Blob blob) {
