@@ -51,7 +51,12 @@ class NamespaceContents {
                 .params(range(namespace))
                 .query(String.class)
                 .list();
-        // the links go with the repositories: their blobs are for the garbage collector to review
+        // the links go with the repositories: their blobs are for the garbage collector to review.
+        // Locked first, so that no link is added meanwhile that the next statement would not see
+        jdbc.sql("SELECT id FROM repositories WHERE " + IN_NAMESPACE + " FOR UPDATE")
+                .params(range(namespace))
+                .query(Long.class)
+                .list();
         jdbc.sql("""
                         INSERT INTO gc_blob_reviews (digest)
                         SELECT DISTINCT digest FROM repository_blobs WHERE repository_id IN

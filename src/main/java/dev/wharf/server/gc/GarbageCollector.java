@@ -2,6 +2,7 @@ package dev.wharf.server.gc;
 
 import dev.wharf.oci.Digest;
 import dev.wharf.server.blob.BlobLinks;
+import dev.wharf.server.db.Conflicts;
 import dev.wharf.server.manifest.Manifests;
 import dev.wharf.server.storage.BlobStore;
 import io.micrometer.core.instrument.Counter;
@@ -100,13 +101,20 @@ public class GarbageCollector {
      * nothing from the store; it holds the locks of what it looked at until it ends.
      */
     public Report collect(boolean dryRun, boolean withInventory) {
-        Tally tally = new Tally(dryRun);
+        Tally tally;
         if (dryRun) {
-            transactions.executeWithoutResult(status -> {
-                status.setRollbackOnly();
-                drain(tally, properties.runLimit());
+            // one long transaction among busy workers and pushes may lose a deadlock: it changed
+            // nothing, so it runs again
+            tally = Conflicts.retry(3, () -> {
+                Tally attempt = new Tally(true);
+                transactions.executeWithoutResult(status -> {
+                    status.setRollbackOnly();
+                    drain(attempt, properties.runLimit());
+                });
+                return attempt;
             });
         } else {
+            tally = new Tally(false);
             drain(tally, properties.runLimit());
         }
         Inventory swept = withInventory ? inventory.sweep(dryRun) : null;

@@ -7,15 +7,18 @@ import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** The {@code tags} table: tag -> manifest, one row per tag. */
 @Component
 public class Tags {
 
     private final JdbcClient jdbc;
+    private final TransactionTemplate transactions;
 
-    public Tags(JdbcClient jdbc) {
+    public Tags(JdbcClient jdbc, TransactionTemplate transactions) {
         this.jdbc = jdbc;
+        this.transactions = transactions;
     }
 
     /**
@@ -68,25 +71,35 @@ public class Tags {
     }
 
     /**
-     * Removes the tag; the manifest stays, queued for a garbage-collection review. Runs its own
-     * statement (outside a transaction), again when it lost a race.
+     * Removes the tag; the manifest stays, queued for a garbage-collection review. The tag is locked
+     * first and deleted by a new statement: one that waited for a push moving the tag would not see
+     * the manifest that push stored, and could not queue its review. Runs its own transaction, again
+     * when it lost a race.
      */
     public boolean delete(RepositoryName repository, Tag tag) {
-        return Conflicts.retry(3, () -> jdbc.sql("""
-                        WITH gone AS (
-                            DELETE FROM tags t USING repositories r
-                            WHERE t.repository_id = r.id AND r.name = :repository AND t.name = :name
-                            RETURNING t.repository_id, t.manifest_id),
-                        review AS (
-                            INSERT INTO gc_manifest_reviews (repository_id, digest)
-                            SELECT m.repository_id, m.digest FROM gone g JOIN manifests m ON m.id = g.manifest_id
-                            ON CONFLICT (repository_id, digest) DO UPDATE
-                            SET queued_at = GREATEST(gc_manifest_reviews.queued_at, EXCLUDED.queued_at))
-                        SELECT count(*) FROM gone""")
-                .param("repository", repository.value())
-                .param("name", tag.value())
-                .query(Long.class)
-                .single() > 0);
+        return Conflicts.retry(3, () -> Boolean.TRUE.equals(transactions.execute(status -> {
+            Optional<Long> repositoryId = jdbc.sql("""
+                            SELECT t.repository_id FROM tags t JOIN repositories r ON r.id = t.repository_id
+                            WHERE r.name = :repository AND t.name = :name FOR UPDATE OF t""")
+                    .param("repository", repository.value())
+                    .param("name", tag.value())
+                    .query(Long.class)
+                    .optional();
+            return repositoryId.isPresent() && jdbc.sql("""
+                            WITH gone AS (
+                                DELETE FROM tags t WHERE t.repository_id = :repository AND t.name = :name
+                                RETURNING t.repository_id, t.manifest_id),
+                            review AS (
+                                INSERT INTO gc_manifest_reviews (repository_id, digest)
+                                SELECT m.repository_id, m.digest FROM gone g JOIN manifests m ON m.id = g.manifest_id
+                                ON CONFLICT (repository_id, digest) DO UPDATE
+                                SET queued_at = GREATEST(gc_manifest_reviews.queued_at, EXCLUDED.queued_at))
+                            SELECT count(*) FROM gone""")
+                    .param("repository", repositoryId.get())
+                    .param("name", tag.value())
+                    .query(Long.class)
+                    .single() > 0;
+        })));
     }
 
     /** Up to {@code limit} tag names after {@code last} (exclusive; null for the start), in byte order. */

@@ -308,6 +308,25 @@ class GcLockingIT {
         assertThat(Images.manifestStatus(http, repo, referrer.digest().toString())).isEqualTo(404);
     }
 
+    @Test
+    void deletingATagThatAPushMovesMeanwhileQueuesTheReviewOfWhatThePushStored() throws Exception {
+        // found by GcRaceIT: the DELETE waited for the push, then did not see the manifest it stored
+        String repo = TestData.repository("lock");
+        Images.pushImage(http, repo, "t", Blob.config(), List.of(Blob.random(100)));
+        long repository = repositoryId(repo);
+        long moved = insertManifestUsing(repository, Blob.random(10));
+        sql("UPDATE tags SET manifest_id = ? WHERE repository_id = ? AND name = 't'", moved, repository);
+        String movedDigest = scalarText("SELECT digest FROM manifests WHERE id = ?", moved);
+
+        CompletableFuture<HttpResponse<byte[]>> delete = async(() -> http.delete("/v2/" + repo + "/manifests/t"));
+        awaitWaiters(1);
+        holder.commit();
+
+        RegistryHttp.check(delete.get(30, TimeUnit.SECONDS), 202);
+        assertThat(scalar("SELECT count(*) FROM gc_manifest_reviews WHERE repository_id = ? AND digest = ?",
+                repository, movedDigest)).isEqualTo(1);
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------
 
     private static HttpResponse<byte[]> monolithic(String repository, Blob blob) {
@@ -367,6 +386,16 @@ class GcLockingIT {
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
+            }
+        }
+    }
+
+    private String scalarText(String sql, Object... params) throws SQLException {
+        try (PreparedStatement s = holder.prepareStatement(sql)) {
+            bind(s, params);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
             }
         }
     }

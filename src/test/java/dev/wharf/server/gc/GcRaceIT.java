@@ -448,6 +448,20 @@ class GcRaceIT {
                 SELECT id::text FROM reached""").query(String.class).list());
         Set<String> manifests = new HashSet<>(jdbc.sql("SELECT id::text FROM manifests").query(String.class).list());
         expectSame("manifests", manifests, reached);
+        Set<String> left = new TreeSet<>(manifests);
+        left.removeAll(reached);
+        for (String id : left) {
+            violations.add("left: " + jdbc.sql("""
+                    SELECT m.id || ' ' || m.digest || ' ' || m.media_type || ' subject ' || COALESCE(m.subject_digest, '-')
+                        || ' subject exists ' || EXISTS (SELECT 1 FROM manifests s WHERE s.repository_id = m.repository_id
+                                                         AND s.digest = m.subject_digest)
+                        || ' parents ' || (SELECT count(*) FROM manifest_children mc JOIN manifests p ON p.id = mc.parent_id
+                                           WHERE mc.child_digest = m.digest AND p.repository_id = m.repository_id)
+                        || ' tags ' || (SELECT count(*) FROM tags t WHERE t.manifest_id = m.id)
+                        || ' children ' || (SELECT count(*) FROM manifest_children mc WHERE mc.parent_id = m.id)
+                        || ' created ' || m.created_at
+                    FROM manifests m WHERE m.id = CAST(:id AS bigint)""").param("id", id).query(String.class).single());
+        }
 
         Set<String> neededLinks = new HashSet<>(jdbc.sql("""
                 SELECT DISTINCT m.repository_id || ' ' || mb.digest FROM manifests m
