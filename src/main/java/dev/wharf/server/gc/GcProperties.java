@@ -15,7 +15,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param workers           worker threads per replica
  * @param interval          how long an idle worker waits before it looks for due reviews again
  * @param batchSize         reviews claimed and done in one transaction; a worker that found a full
- *                          batch goes on at once, otherwise it waits {@code interval}
+ *                          batch goes on after a rest (see {@code dutyCycle}), otherwise it waits
+ *                          {@code interval}
+ * @param dutyCycle         the share of its time a busy worker spends collecting (0 to 1): after a
+ *                          full batch it rests long enough to keep to it, leaving the machine to
+ *                          pushes and pulls; {@code POST /api/v1/gc} does not rest
  * @param runLimit          most reviews one {@code POST /api/v1/gc} does (the answer says how
  *                          many due reviews remain)
  * @param inventoryInterval how often one replica sweeps the store for objects without metadata
@@ -27,6 +31,7 @@ record GcProperties(@DefaultValue("true") boolean enabled,
                     @DefaultValue("1") int workers,
                     @DefaultValue("10s") Duration interval,
                     @DefaultValue("100") int batchSize,
+                    @DefaultValue("0.25") double dutyCycle,
                     @DefaultValue("10000") int runLimit,
                     @DefaultValue("24h") Duration inventoryInterval) {
 
@@ -36,6 +41,9 @@ record GcProperties(@DefaultValue("true") boolean enabled,
         }
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("wharf.gc.interval must be positive");
+        }
+        if (!(dutyCycle > 0 && dutyCycle <= 1)) {
+            throw new IllegalArgumentException("wharf.gc.duty-cycle must be more than 0 and at most 1");
         }
         if (workers < 0 || batchSize < 1 || runLimit < 1) {
             throw new IllegalArgumentException(

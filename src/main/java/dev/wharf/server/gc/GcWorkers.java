@@ -61,6 +61,7 @@ class GcWorkers implements SmartLifecycle {
         int failuresInARow = 0;
         while (stopping.getCount() > 0) {
             int done = 0;
+            long started = System.nanoTime();
             try {
                 done = collector.drain(properties.batchSize());
                 failuresInARow = 0;
@@ -70,10 +71,23 @@ class GcWorkers implements SmartLifecycle {
                     log.warn("garbage collection paused: {}", e.toString());
                 }
             }
-            if (done < properties.batchSize() && pause(stopping, properties.interval())) {
+            Duration pause = done < properties.batchSize() ? properties.interval()
+                    : restAfter(Duration.ofNanos(System.nanoTime() - started));
+            if (pause(stopping, pause)) {
                 return;
             }
         }
+    }
+
+    /**
+     * How long a worker rests after a full batch that took {@code busy}: it works at most
+     * {@code wharf.gc.duty-cycle} of the time, so that pushes keep the machine (PERFORMANCE.md),
+     * and never rests longer than {@code wharf.gc.interval}.
+     */
+    private Duration restAfter(Duration busy) {
+        double duty = properties.dutyCycle();
+        Duration rest = duty >= 1 ? Duration.ZERO : Duration.ofNanos((long) (busy.toNanos() * (1 - duty) / duty));
+        return rest.compareTo(properties.interval()) > 0 ? properties.interval() : rest;
     }
 
     private void sweep(CountDownLatch stopping) {
@@ -91,7 +105,7 @@ class GcWorkers implements SmartLifecycle {
     /** Waits {@code duration}; true when the workers are stopping. */
     private static boolean pause(CountDownLatch stopping, Duration duration) {
         try {
-            return stopping.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+            return stopping.await(duration.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return true;
