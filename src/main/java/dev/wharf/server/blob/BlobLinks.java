@@ -94,8 +94,10 @@ public class BlobLinks {
      * this returns true (a new link), check that the store still holds the bytes before the
      * transaction commits and publish them again if not ({@code BlobWriter.ensurePublished}): the
      * link's foreign key now holds the blob row, so the bytes cannot go any more, but they may have
-     * gone between the publish and this statement. An existing link is locked instead, so the
-     * garbage collector cannot remove it before the transaction ends.
+     * gone between the publish and this statement. An existing link stays at least until the
+     * transaction ends: the statement upserts the link's review before it touches the link, and the
+     * collector removes a link only under its claimed review, so one that had claimed it finished
+     * first and none can claim it before this transaction commits (and postpones it).
      *
      * @return true when the link is new
      * @throws DataAccessException a foreign key violation when the garbage collector deleted the blob
@@ -110,8 +112,7 @@ public class BlobLinks {
                             INSERT INTO gc_link_reviews (repository_id, digest) VALUES (:repository, :digest)
                             ON CONFLICT (repository_id, digest) %s RETURNING digest)
                         INSERT INTO repository_blobs (repository_id, digest) SELECT :repository, digest FROM review
-                        ON CONFLICT (repository_id, digest) DO UPDATE SET created_at = repository_blobs.created_at
-                            WHERE false
+                        ON CONFLICT (repository_id, digest) DO NOTHING
                         RETURNING 1""".formatted(POSTPONE.formatted("gc_link_reviews")))
                 .param("digest", digest.toString())
                 .param("size", size)

@@ -96,10 +96,11 @@ public class Manifests {
 
     /**
      * Stores the manifest and its references, unless the repository already holds these exact bytes;
-     * then the existing row is locked until the transaction ends, so the garbage collector cannot
-     * remove it under the push. A manifest pushed without a tag ({@code untagged}) is queued for a
-     * garbage-collection review (before the manifest row is locked: the collector takes the review
-     * first, too).
+     * then the existing row is share-locked ({@code FOR KEY SHARE}, as a tag's foreign key would)
+     * until the transaction ends, so the garbage collector cannot remove it under the push, while
+     * concurrent pushes of the same manifest do not wait for each other. A manifest pushed without a
+     * tag ({@code untagged}) is queued for a garbage-collection review (before the manifest row is
+     * locked: the collector takes the review first, too).
      *
      * @return the manifest's id
      */
@@ -120,7 +121,7 @@ public class Manifests {
                                COALESCE(CAST(:annotations AS json), CAST(convert_from(substring(v.content
                                    FROM CAST(:annotationsFrom AS int) FOR CAST(:annotationsLength AS int)), 'UTF8') AS json))
                         FROM (SELECT CAST(:content AS bytea) AS content, (SELECT count(*) FROM review) AS queued) AS v
-                        ON CONFLICT (repository_id, digest) DO UPDATE SET created_at = manifests.created_at WHERE false
+                        ON CONFLICT (repository_id, digest) DO NOTHING
                         RETURNING id""")
                 .param("untagged", untagged)
                 .param("repository", repositoryId)
@@ -137,11 +138,18 @@ public class Manifests {
                 .query(Long.class)
                 .optional();
         if (created.isEmpty()) {
-            return jdbc.sql("SELECT id FROM manifests WHERE repository_id = :repository AND digest = :digest")
+            Optional<Long> existing = jdbc.sql("""
+                            SELECT id FROM manifests WHERE repository_id = :repository AND digest = :digest
+                            FOR KEY SHARE""")
                     .param("repository", repositoryId)
                     .param("digest", manifest.digest().toString())
                     .query(Long.class)
-                    .single();
+                    .optional();
+            if (existing.isPresent()) {
+                return existing.get();
+            }
+            // the collector deleted it after the insert found it: store it again
+            return insert(repositoryId, manifest, false);
         }
         long id = created.get();
         String[] blobs = manifest.blobs().stream().map(d -> d.digest().toString()).distinct().toArray(String[]::new);

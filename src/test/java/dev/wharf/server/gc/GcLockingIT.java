@@ -240,22 +240,24 @@ class GcLockingIT {
         assertThat(Images.status(http, to, blob.digest())).isEqualTo(404);
     }
 
-    @Test
-    void taggingAManifestTheCollectorDeletesMeanwhileStoresItAgain() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "pushed by {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"tag", "digest"})
+    void pushingAManifestTheCollectorDeletesMeanwhileStoresItAgain(String by) throws Exception {
         String repo = TestData.repository("lock");
         Manifest image = Images.pushImage(http, repo, null, Blob.config(), List.of(Blob.random(100)));
+        String reference = by.equals("tag") ? "v1" : image.digest().toString();
         long repository = repositoryId(repo);
         sql("SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ? FOR UPDATE", repository,
                 image.digest().toString());
 
-        CompletableFuture<HttpResponse<byte[]>> push = async(() -> http.putManifest(repo, "v1", MediaTypes.OCI_MANIFEST,
-                image.bytes()));
+        CompletableFuture<HttpResponse<byte[]>> push = async(() -> http.putManifest(repo, reference,
+                MediaTypes.OCI_MANIFEST, image.bytes()));
         awaitWaiters(1);
         sql("DELETE FROM manifests WHERE repository_id = ? AND digest = ?", repository, image.digest().toString());
         holder.commit();
 
         RegistryHttp.check(push.get(30, TimeUnit.SECONDS), 201);
-        assertThat(http.get("/v2/" + repo + "/manifests/v1", "Accept", MediaTypes.OCI_MANIFEST).body())
+        assertThat(http.get("/v2/" + repo + "/manifests/" + reference, "Accept", MediaTypes.OCI_MANIFEST).body())
                 .isEqualTo(image.bytes());
     }
 
