@@ -18,23 +18,26 @@ import java.util.concurrent.atomic.AtomicInteger;
  * alternately against each). Anonymous, plain HTTP, keep-alive, CLIENTS threads:
  *
  * <pre>
- * java scripts/bench/HotPaths.java http://127.0.0.1:5101 [N] [CLIENTS]
+ * java scripts/bench/HotPaths.java http://127.0.0.1:5101 [N] [CLIENTS] [ONLY]
  * </pre>
  *
  * Prints one line per figure: {@code mono_upload_4k} (POST ?digest=), {@code session_upload_4k}
  * (POST + PUT), {@code manifest_put_tag} (a new tag each), {@code blob_head} and {@code blob_get}
- * (a 4 KiB blob), {@code manifest_get_tag}: requests (or uploads) per second.
+ * (a 4 KiB blob), {@code manifest_get_tag}: requests (or uploads) per second. {@code ONLY} runs the
+ * figures whose names start with it.
  */
 public class HotPaths {
 
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     static String base;
     static String repo;
+    static String only = "";
 
     public static void main(String[] args) throws Exception {
         base = args[0];
         int n = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
         int clients = args.length > 2 ? Integer.parseInt(args[2]) : 4;
+        only = args.length > 3 ? args[3] : "";
         repo = "hot/r" + System.nanoTime();
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":" + System.nanoTime() + "}")
                 .getBytes(StandardCharsets.UTF_8);
@@ -70,6 +73,9 @@ public class HotPaths {
     }
 
     static void rate(String name, int n, int clients, Step step) throws Exception {
+        if (!name.startsWith(only)) {
+            return;
+        }
         for (int i = 0; i < Math.min(50, n / 10); i++) {
             step.run(-1 - i); // warm-up
         }

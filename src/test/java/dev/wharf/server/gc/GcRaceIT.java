@@ -106,6 +106,7 @@ class GcRaceIT {
         props.put("wharf.gc.workers", "1");
         props.put("wharf.gc.interval", "50ms");
         props.put("wharf.gc.batch-size", "20");
+        props.put("wharf.gc.duty-cycle", "1"); // no rests: race as hard as the collector can
         long started = System.nanoTime();
         try (RegistryServer a = RegistryServer.start(db, props); RegistryServer b = RegistryServer.start(db, props)) {
             List<RegistryHttp> replicas = List.of(new RegistryHttp(a.base()), new RegistryHttp(b.base()));
