@@ -64,7 +64,7 @@ class ArchitectureTests {
                 .should().dependOnClassesThat().resideInAnyPackage("dev.wharf.server.api..",
                         "dev.wharf.server.blob..", "dev.wharf.server.upload..", "dev.wharf.server.manifest..",
                         "dev.wharf.server.tag..", "dev.wharf.server.referrers..", "dev.wharf.server.catalog..",
-                        "dev.wharf.server.auth..", "dev.wharf.server.management..")
+                        "dev.wharf.server.auth..", "dev.wharf.server.management..", "dev.wharf.server.gc..")
                 .check(classes);
     }
 
@@ -72,8 +72,18 @@ class ArchitectureTests {
     void featuresNeverDependOnTheApiLayer() {
         noClasses().that().resideInAnyPackage("dev.wharf.server.blob..", "dev.wharf.server.upload..",
                         "dev.wharf.server.manifest..", "dev.wharf.server.tag..", "dev.wharf.server.referrers..",
-                        "dev.wharf.server.catalog..")
+                        "dev.wharf.server.catalog..", "dev.wharf.server.gc..")
                 .should().dependOnClassesThat().resideInAPackage("dev.wharf.server.api..")
+                .check(classes);
+    }
+
+    @Test
+    void theCollectorIsUsedOnlyByTheManagementApi() {
+        // features queue reviews in SQL, in the statement that changes a reference; nothing but the
+        // management API calls into the collector, so it may use every feature without a cycle
+        noClasses().that().resideInAnyPackage("dev.wharf.server..")
+                .and().resideOutsideOfPackages("dev.wharf.server.gc..", "dev.wharf.server.management..")
+                .should().dependOnClassesThat().resideInAPackage("dev.wharf.server.gc..")
                 .check(classes);
     }
 

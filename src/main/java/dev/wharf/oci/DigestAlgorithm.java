@@ -29,7 +29,8 @@ public enum DigestAlgorithm {
         return prefix;
     }
 
-    boolean isEncodedValid(String hex) {
+    /** True when {@code hex} is this algorithm's encoded form (lower-case hex of the right length). */
+    public boolean isEncodedValid(String hex) {
         return encoded.matcher(hex).matches();
     }
 

@@ -18,7 +18,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * it, so a freed name grants nothing over old content to whoever claims it next (issue 7).
  *
  * <p>The blobs themselves stay: their {@code blobs} rows and bytes may be shared with other
- * repositories, and unreferenced ones are left to garbage collection.
+ * repositories; each is queued for a garbage-collection review, which removes those no other
+ * repository links.
  */
 @Component
 class NamespaceContents {
@@ -50,6 +51,20 @@ class NamespaceContents {
                 .params(range(namespace))
                 .query(String.class)
                 .list();
+        // the links go with the repositories: their blobs are for the garbage collector to review.
+        // Locked first, so that no link is added meanwhile that the next statement would not see
+        jdbc.sql("SELECT id FROM repositories WHERE " + IN_NAMESPACE + " FOR UPDATE")
+                .params(range(namespace))
+                .query(Long.class)
+                .list();
+        jdbc.sql("""
+                        INSERT INTO gc_blob_reviews (digest)
+                        SELECT DISTINCT digest FROM repository_blobs WHERE repository_id IN
+                            (SELECT id FROM repositories WHERE %s)
+                        ON CONFLICT (digest) DO UPDATE SET queued_at = GREATEST(gc_blob_reviews.queued_at, EXCLUDED.queued_at)"""
+                        .formatted(IN_NAMESPACE))
+                .params(range(namespace))
+                .update();
         int repositories = jdbc.sql("DELETE FROM repositories WHERE " + IN_NAMESPACE)
                 .params(range(namespace))
                 .update();

@@ -89,7 +89,10 @@ public class BlobEndpoints {
         try {
             source = store.open(digest);
         } catch (BlobNotFoundException e) {
-            log.warn("metadata lists blob {} in {} but storage does not hold it", digest, repository);
+            // the garbage collector may have removed an unused link and its blob since the lookup
+            if (links.sizeIn(repository, digest).isPresent()) {
+                log.warn("metadata lists blob {} in {} but storage does not hold it", digest, repository);
+            }
             throw new OciException(OciErrorCode.BLOB_UNKNOWN, "blob unknown: " + digest, digest.toString());
         }
         ByteRange range;

@@ -14,6 +14,7 @@ import dev.wharf.server.blob.BlobLinks;
 import dev.wharf.server.catalog.Repositories;
 import dev.wharf.server.events.EventType;
 import dev.wharf.server.events.Events;
+import dev.wharf.server.db.Conflicts;
 import dev.wharf.server.tag.Tags;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -76,18 +77,21 @@ public class ManifestService {
             allTags.add(tag);
         }
         allTags.addAll(extraTags);
-        transactions.executeWithoutResult(status -> {
+        // a push that lost a race with the garbage collector (a manifest it re-pushes deleted under
+        // it) or with another push (a deadlock) runs again; its references are checked again too
+        Conflicts.retry(4, () -> transactions.execute(status -> {
             long repositoryId = repositories.ensure(repository);
             // when it last saw a push: the web UI sorts by it
             repositories.pushed(repositoryId);
             checkReferences(repositoryId, manifest);
-            long id = manifests.insert(repositoryId, manifest);
+            long id = manifests.insert(repositoryId, manifest, allTags.isEmpty());
             for (Tag tag : allTags) {
                 tags.set(repositoryId, tag, id);
             }
             events.record(EventType.MANIFEST_PUSHED, repository.namespace(), repository.value(),
                     allTags.isEmpty() ? manifest.digest().toString() : allTags.get(0).value(), pushed(manifest, allTags));
-        });
+            return null;
+        }));
         Descriptor subject = manifest.subject();
         return new Pushed(manifest.digest(), subject == null ? null : subject.digest(), List.copyOf(extraTags));
     }
@@ -112,6 +116,9 @@ public class ManifestService {
                 .filter(d -> !MediaTypes.isNonDistributable(d.mediaType()))
                 .map(Descriptor::digest)
                 .toList();
+        if (manifest.subject() != null) {
+            manifests.lockSubject(repositoryId, manifest.subject().digest());
+        }
         Set<Digest> missingBlobs = links.missingIn(repositoryId, blobs);
         Set<Digest> missingManifests = manifests.missingIn(repositoryId,
                 manifest.manifests().stream().map(Descriptor::digest).toList());

@@ -5,7 +5,9 @@ import dev.wharf.oci.Digest;
 import dev.wharf.oci.ManifestPayload;
 import dev.wharf.oci.RepositoryName;
 import dev.wharf.oci.Tag;
+import dev.wharf.server.db.Conflicts;
 import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -15,6 +17,7 @@ import java.util.Set;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.core.support.SqlBinaryValue;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -36,10 +39,12 @@ public class Manifests {
 
     private final JdbcClient jdbc;
     private final JsonMapper json;
+    private final TransactionTemplate transactions;
 
-    public Manifests(JdbcClient jdbc, JsonMapper json) {
+    public Manifests(JdbcClient jdbc, JsonMapper json, TransactionTemplate transactions) {
         this.jdbc = jdbc;
         this.json = json;
+        this.transactions = transactions;
     }
 
     public Optional<Stored> findByTag(RepositoryName repository, Tag tag) {
@@ -105,23 +110,35 @@ public class Manifests {
     }
 
     /**
-     * Stores the manifest and its references, unless the repository already holds these exact bytes.
+     * Stores the manifest and its references, unless the repository already holds these exact bytes;
+     * then the existing row is share-locked ({@code FOR KEY SHARE}, as a tag's foreign key would)
+     * until the transaction ends, so the garbage collector cannot remove it under the push, while
+     * concurrent pushes of the same manifest do not wait for each other. A manifest pushed without a
+     * tag ({@code untagged}) is queued for a garbage-collection review (before the manifest row is
+     * locked: the collector takes the review first, too).
      *
      * @return the manifest's id
      */
-    public long insert(long repositoryId, ManifestPayload manifest) {
+    public long insert(long repositoryId, ManifestPayload manifest, boolean untagged) {
         Descriptor subject = manifest.subject();
         ManifestPayload.Span span = manifest.annotationsSpan();
         // the annotations column is cut out of the stored bytes by PostgreSQL when the parser knows
         // where they lie: no second serialisation of a (possibly 4 MiB) map in the JVM
         Optional<Long> created = jdbc.sql("""
+                        WITH review AS (
+                            INSERT INTO gc_manifest_reviews (repository_id, digest)
+                            SELECT :repository, :digest WHERE CAST(:untagged AS boolean)
+                            ON CONFLICT (repository_id, digest) DO UPDATE
+                            SET queued_at = GREATEST(gc_manifest_reviews.queued_at, EXCLUDED.queued_at)
+                            RETURNING 1)
                         INSERT INTO manifests (repository_id, digest, media_type, content, artifact_type, subject_digest, annotations)
                         SELECT :repository, :digest, :mediaType, v.content, :artifactType, :subject,
                                COALESCE(CAST(:annotations AS json), CAST(convert_from(substring(v.content
                                    FROM CAST(:annotationsFrom AS int) FOR CAST(:annotationsLength AS int)), 'UTF8') AS json))
-                        FROM (SELECT CAST(:content AS bytea) AS content) AS v
+                        FROM (SELECT CAST(:content AS bytea) AS content, (SELECT count(*) FROM review) AS queued) AS v
                         ON CONFLICT (repository_id, digest) DO NOTHING
                         RETURNING id""")
+                .param("untagged", untagged)
                 .param("repository", repositoryId)
                 .param("digest", manifest.digest().toString())
                 .param("mediaType", manifest.mediaType())
@@ -136,11 +153,18 @@ public class Manifests {
                 .query(Long.class)
                 .optional();
         if (created.isEmpty()) {
-            return jdbc.sql("SELECT id FROM manifests WHERE repository_id = :repository AND digest = :digest")
+            Optional<Long> existing = jdbc.sql("""
+                            SELECT id FROM manifests WHERE repository_id = :repository AND digest = :digest
+                            FOR KEY SHARE""")
                     .param("repository", repositoryId)
                     .param("digest", manifest.digest().toString())
                     .query(Long.class)
-                    .single();
+                    .optional();
+            if (existing.isPresent()) {
+                return existing.get();
+            }
+            // the collector deleted it after the insert found it: store it again
+            return insert(repositoryId, manifest, false);
         }
         long id = created.get();
         String[] blobs = manifest.blobs().stream().map(d -> d.digest().toString()).distinct().toArray(String[]::new);
@@ -164,14 +188,125 @@ public class Manifests {
         return id;
     }
 
-    /** Deletes the manifest, its tags and its references. */
+    /**
+     * Deletes the manifest, its tags and its references, and queues the garbage-collection reviews
+     * this calls for. Runs its own statement (outside a transaction), again when it lost a race.
+     */
     public boolean delete(RepositoryName repository, Digest digest) {
+        // locked first, deleted by a new statement: one that waited for a referrer being pushed
+        // would not see that referrer, and could not queue its review
+        return Conflicts.retry(3, () -> Boolean.TRUE.equals(transactions.execute(status -> {
+            Optional<Long> id = jdbc.sql("""
+                            SELECT m.id FROM manifests m JOIN repositories r ON r.id = m.repository_id
+                            WHERE r.name = :repository AND m.digest = :digest FOR UPDATE OF m""")
+                    .param("repository", repository.value())
+                    .param("digest", digest.toString())
+                    .query(Long.class)
+                    .optional();
+            return id.isPresent() && !deleteQueueingReviews("m.id = :id", Map.of("id", id.get())).isEmpty();
+        })));
+    }
+
+    /**
+     * Share-locks the manifest {@code subject} of the repository when it exists, until the
+     * transaction ends: a referrer being pushed keeps its subject from being deleted meanwhile, so
+     * whoever deletes the subject afterwards sees the referrer and queues its review.
+     */
+    public void lockSubject(long repositoryId, Digest subject) {
+        jdbc.sql("SELECT 1 FROM manifests WHERE repository_id = :repository AND digest = :digest FOR KEY SHARE")
+                .param("repository", repositoryId)
+                .param("digest", subject.toString())
+                .query(Integer.class)
+                .optional();
+    }
+
+    /** A manifest of a repository, by digest. */
+    public record Key(long repositoryId, Digest digest) {
+    }
+
+    /** What {@link #deleteUnreferenced} deleted, and which manifests another transaction held. */
+    public record Deleted(List<Key> deleted, List<Key> busy) {
+    }
+
+    /**
+     * Deletes those of {@code candidates} that nothing refers to: no tag, no index of their
+     * repository, no living subject (a referrer goes with its subject; a manifest's referrers do not
+     * keep it). Call in a transaction. The manifests are locked first ({@code FOR UPDATE SKIP
+     * LOCKED}: one a push holds, to tag it, list it in an index or push it again, is in use and
+     * reported busy), then references are checked by a new statement. Reviews of what the deleted
+     * manifests referred to are queued.
+     */
+    public Deleted deleteUnreferenced(List<Key> candidates) {
+        String keys = "SELECT * FROM unnest(CAST(:repositories AS bigint[]), CAST(:digests AS text[]))";
+        List<Long> ids = new ArrayList<>();
+        List<Key> locked = new ArrayList<>();
+        jdbc.sql("""
+                        SELECT id, repository_id, digest FROM manifests WHERE (repository_id, digest) IN (%s)
+                        FOR UPDATE SKIP LOCKED""".formatted(keys))
+                .params(keyArrays(candidates))
+                .query((rs, n) -> {
+                    ids.add(rs.getLong(1));
+                    return locked.add(new Key(rs.getLong(2), Digest.parse(rs.getString(3))));
+                })
+                .list();
+        List<Key> missed = new ArrayList<>(candidates);
+        missed.removeAll(locked);
+        List<Key> busy = missed.isEmpty() ? List.of() : jdbc.sql(
+                        "SELECT repository_id, digest FROM manifests WHERE (repository_id, digest) IN (" + keys + ")")
+                .params(keyArrays(missed))
+                .query((rs, n) -> new Key(rs.getLong(1), Digest.parse(rs.getString(2))))
+                .list();
+        if (ids.isEmpty()) {
+            return new Deleted(List.of(), busy);
+        }
+        return new Deleted(deleteQueueingReviews("""
+                m.id = ANY(CAST(:ids AS bigint[]))
+                AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id)
+                AND NOT EXISTS (SELECT 1 FROM manifest_children mc JOIN manifests p ON p.id = mc.parent_id
+                                WHERE mc.child_digest = m.digest AND p.repository_id = m.repository_id)
+                AND (m.subject_digest IS NULL OR NOT EXISTS (SELECT 1 FROM manifests s
+                     WHERE s.repository_id = m.repository_id AND s.digest = m.subject_digest))""",
+                Map.of("ids", ids.toArray(Long[]::new))), busy);
+    }
+
+    private static Map<String, Object> keyArrays(List<Key> keys) {
+        return Map.of("repositories", keys.stream().mapToLong(Key::repositoryId).boxed().toArray(Long[]::new),
+                "digests", keys.stream().map(k -> k.digest().toString()).toArray(String[]::new));
+    }
+
+    /**
+     * Deletes the manifests matching {@code condition} (over {@code m}), which takes their tags and
+     * references with them, and queues reviews of what they referred to: the links of their blobs,
+     * their children, their referrers. One statement: every part sees the references as they were.
+     *
+     * @return the manifests deleted
+     */
+    private List<Key> deleteQueueingReviews(String condition, Map<String, Object> params) {
         return jdbc.sql("""
-                        DELETE FROM manifests m USING repositories r
-                        WHERE m.repository_id = r.id AND r.name = :repository AND m.digest = :digest""")
-                .param("repository", repository.value())
-                .param("digest", digest.toString())
-                .update() > 0;
+                        WITH gone AS (
+                            DELETE FROM manifests m WHERE %s RETURNING m.id, m.repository_id, m.digest),
+                        links AS (
+                            INSERT INTO gc_link_reviews (repository_id, digest)
+                            SELECT DISTINCT g.repository_id, mb.digest FROM gone g
+                            JOIN manifest_blobs mb ON mb.manifest_id = g.id
+                            ON CONFLICT (repository_id, digest) DO UPDATE
+                            SET queued_at = GREATEST(gc_link_reviews.queued_at, EXCLUDED.queued_at)),
+                        related AS (
+                            INSERT INTO gc_manifest_reviews (repository_id, digest)
+                            SELECT DISTINCT g.repository_id, x.digest FROM gone g
+                            JOIN LATERAL (
+                                SELECT mc.child_digest AS digest FROM manifest_children mc WHERE mc.parent_id = g.id
+                                UNION
+                                SELECT f.digest FROM manifests f
+                                WHERE f.repository_id = g.repository_id AND f.subject_digest = g.digest) x ON true
+                            WHERE NOT EXISTS (SELECT 1 FROM gone o WHERE o.repository_id = g.repository_id
+                                              AND o.digest = x.digest)
+                            ON CONFLICT (repository_id, digest) DO UPDATE
+                            SET queued_at = GREATEST(gc_manifest_reviews.queued_at, EXCLUDED.queued_at))
+                        SELECT repository_id, digest FROM gone""".formatted(condition))
+                .params(params)
+                .query((rs, n) -> new Key(rs.getLong(1), Digest.parse(rs.getString(2))))
+                .list();
     }
 
     /**

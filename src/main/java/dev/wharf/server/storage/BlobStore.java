@@ -56,6 +56,16 @@ public interface BlobStore {
     void delete(Digest digest) throws IOException;
 
     /**
+     * Lists everything the store holds, for the garbage collector's inventory sweep: every published
+     * blob and the scratch data of every upload (one entry per upload), each with its size and age,
+     * in no particular order. Entries that are not the store's (names that are no digest or upload
+     * id) are skipped. Things written or removed while the listing runs may or may not appear.
+     *
+     * @param each receives the entries as the listing proceeds (the listing is never held whole)
+     */
+    void inventory(java.util.function.Consumer<StoredObject> each) throws IOException;
+
+    /**
      * The smallest chunk the store handles efficiently, to advertise as {@code OCI-Chunk-Min-Length};
      * empty when any size is fine.
      */

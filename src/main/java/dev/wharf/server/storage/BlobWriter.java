@@ -37,6 +37,17 @@ public interface BlobWriter {
     void commit(Digest expected) throws IOException, DigestMismatchException;
 
     /**
+     * Publishes the committed content again when the store no longer holds it: the garbage collector
+     * (or its inventory sweep) may remove a blob between {@link #commit} and the moment the blob's
+     * metadata is recorded, and only the upload still has the bytes (see docs/ARCHITECTURE.md,
+     * "Garbage collection"). Costs one stat when the blob is there. Call only after a successful
+     * {@link #commit} and before the upload's scratch data is removed.
+     *
+     * @throws IllegalStateException when nothing was committed
+     */
+    void ensurePublished() throws IOException;
+
+    /**
      * Discards the upload's scratch data, for a writer that owns the upload outright (a monolithic
      * upload). Safe to call more than once, and after {@link #commit}; the published blob stays.
      */

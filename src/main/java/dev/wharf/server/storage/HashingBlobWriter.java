@@ -32,6 +32,7 @@ public abstract class HashingBlobWriter implements BlobWriter {
     private long size;
     private Digest digestSoFar;
     private boolean finished;
+    private Digest committed;
 
     protected HashingBlobWriter(String uploadId, UploadState state, WriteFence fence, RunningDigests runningDigests) {
         this.uploadId = uploadId;
@@ -106,7 +107,17 @@ public abstract class HashingBlobWriter implements BlobWriter {
         fence.check();
         publish(expected, size);
         finished = true;
+        committed = expected;
         runningDigests.remove(uploadId);
+    }
+
+    @Override
+    public final void ensurePublished() throws IOException {
+        if (committed == null) {
+            throw new IllegalStateException("upload " + uploadId + " has not been committed");
+        }
+        fence.check();
+        publish(committed, size);
     }
 
     @Override
@@ -196,7 +207,8 @@ public abstract class HashingBlobWriter implements BlobWriter {
 
     /**
      * Publishes the upload's {@code size} bytes, known to hash to {@code digest}, leaving the upload's
-     * scratch data for {@link BlobStore#deleteUpload}.
+     * scratch data for {@link BlobStore#deleteUpload}. Does nothing when the store already holds the
+     * blob; may be called again after a successful publish (see {@link #ensurePublished()}).
      */
     protected abstract void publish(Digest digest, long size) throws IOException;
 

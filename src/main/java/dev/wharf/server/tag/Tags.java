@@ -2,41 +2,104 @@ package dev.wharf.server.tag;
 
 import dev.wharf.oci.RepositoryName;
 import dev.wharf.oci.Tag;
+import dev.wharf.server.db.Conflicts;
 import java.util.List;
+import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** The {@code tags} table: tag -> manifest, one row per tag. */
 @Component
 public class Tags {
 
     private final JdbcClient jdbc;
+    private final TransactionTemplate transactions;
 
-    public Tags(JdbcClient jdbc) {
+    public Tags(JdbcClient jdbc, TransactionTemplate transactions) {
         this.jdbc = jdbc;
+        this.transactions = transactions;
     }
 
-    /** Points the tag at the manifest, creating or moving it. */
+    /**
+     * Points the tag at the manifest, creating or moving it; call in a transaction. The manifest a
+     * moved tag leaves is queued for a garbage-collection review. A new tag costs one statement,
+     * as before; a tag that moves is locked first so that the manifest it leaves is the one queued.
+     */
     public void set(long repositoryId, Tag tag, long manifestId) {
-        jdbc.sql("""
-                        INSERT INTO tags (repository_id, name, manifest_id) VALUES (:repository, :name, :manifest)
-                        ON CONFLICT (repository_id, name) DO UPDATE
-                        SET manifest_id = EXCLUDED.manifest_id, updated_at = now()
-                        WHERE tags.manifest_id <> EXCLUDED.manifest_id""")
-                .param("repository", repositoryId)
-                .param("name", tag.value())
-                .param("manifest", manifestId)
-                .update();
+        while (true) {
+            boolean created = jdbc.sql("""
+                            INSERT INTO tags (repository_id, name, manifest_id) VALUES (:repository, :name, :manifest)
+                            ON CONFLICT (repository_id, name) DO NOTHING RETURNING 1""")
+                    .param("repository", repositoryId)
+                    .param("name", tag.value())
+                    .param("manifest", manifestId)
+                    .query(Integer.class)
+                    .optional()
+                    .isPresent();
+            if (created) {
+                return;
+            }
+            Optional<Long> old = jdbc.sql("""
+                            SELECT manifest_id FROM tags WHERE repository_id = :repository AND name = :name FOR UPDATE""")
+                    .param("repository", repositoryId)
+                    .param("name", tag.value())
+                    .query(Long.class)
+                    .optional();
+            if (old.isEmpty()) {
+                continue; // deleted meanwhile: create it
+            }
+            if (old.get() == manifestId) {
+                return;
+            }
+            jdbc.sql("""
+                            WITH moved AS (
+                                UPDATE tags SET manifest_id = :manifest, updated_at = now()
+                                WHERE repository_id = :repository AND name = :name RETURNING 1)
+                            INSERT INTO gc_manifest_reviews (repository_id, digest)
+                            SELECT m.repository_id, m.digest FROM manifests m
+                            WHERE m.id = :old AND EXISTS (SELECT 1 FROM moved)
+                            ON CONFLICT (repository_id, digest) DO UPDATE
+                            SET queued_at = GREATEST(gc_manifest_reviews.queued_at, EXCLUDED.queued_at)""")
+                    .param("repository", repositoryId)
+                    .param("name", tag.value())
+                    .param("manifest", manifestId)
+                    .param("old", old.get())
+                    .update();
+            return;
+        }
     }
 
-    /** Removes the tag; the manifest stays. */
+    /**
+     * Removes the tag; the manifest stays, queued for a garbage-collection review. The tag is locked
+     * first and deleted by a new statement: one that waited for a push moving the tag would not see
+     * the manifest that push stored, and could not queue its review. Runs its own transaction, again
+     * when it lost a race.
+     */
     public boolean delete(RepositoryName repository, Tag tag) {
-        return jdbc.sql("""
-                        DELETE FROM tags t USING repositories r
-                        WHERE t.repository_id = r.id AND r.name = :repository AND t.name = :name""")
-                .param("repository", repository.value())
-                .param("name", tag.value())
-                .update() > 0;
+        return Conflicts.retry(3, () -> Boolean.TRUE.equals(transactions.execute(status -> {
+            Optional<Long> repositoryId = jdbc.sql("""
+                            SELECT t.repository_id FROM tags t JOIN repositories r ON r.id = t.repository_id
+                            WHERE r.name = :repository AND t.name = :name FOR UPDATE OF t""")
+                    .param("repository", repository.value())
+                    .param("name", tag.value())
+                    .query(Long.class)
+                    .optional();
+            return repositoryId.isPresent() && jdbc.sql("""
+                            WITH gone AS (
+                                DELETE FROM tags t WHERE t.repository_id = :repository AND t.name = :name
+                                RETURNING t.repository_id, t.manifest_id),
+                            review AS (
+                                INSERT INTO gc_manifest_reviews (repository_id, digest)
+                                SELECT m.repository_id, m.digest FROM gone g JOIN manifests m ON m.id = g.manifest_id
+                                ON CONFLICT (repository_id, digest) DO UPDATE
+                                SET queued_at = GREATEST(gc_manifest_reviews.queued_at, EXCLUDED.queued_at))
+                            SELECT count(*) FROM gone""")
+                    .param("repository", repositoryId.get())
+                    .param("name", tag.value())
+                    .query(Long.class)
+                    .single() > 0;
+        })));
     }
 
     /** Up to {@code limit} tag names after {@code last} (exclusive; null for the start), in byte order. */

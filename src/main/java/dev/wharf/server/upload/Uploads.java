@@ -7,6 +7,7 @@ import dev.wharf.oci.OciException;
 import dev.wharf.oci.RepositoryName;
 import dev.wharf.server.blob.BlobLinks;
 import dev.wharf.server.catalog.Repositories;
+import dev.wharf.server.db.Conflicts;
 import dev.wharf.server.storage.BlobStore;
 import dev.wharf.server.storage.BlobWriter;
 import dev.wharf.server.storage.DigestMismatchException;
@@ -15,9 +16,15 @@ import dev.wharf.server.storage.UploadState;
 import dev.wharf.server.web.RequestBodies;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.OptionalLong;
 import java.util.UUID;
 import io.micrometer.core.instrument.Counter;
@@ -25,6 +32,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.dao.DataAccessException;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -179,12 +187,7 @@ public class Uploads {
                 throw digestMismatch(e);
             }
             long size = writer.size();
-            transactions.executeWithoutResult(status -> {
-                // first, so that a deletion of the namespace waits for this or this sees it gone
-                repositories.holdNamespace(repository);
-                links.link(lease.session.repositoryId(), expected, size);
-                lease.end();
-            });
+            record(repository, lease.session.repositoryId(), expected, size, writer, lease::end);
             deleteUploadData(id);
             uploads.increment();
             return size;
@@ -203,21 +206,50 @@ public class Uploads {
     public long upload(RepositoryName repository, Digest expected, long contentLength, InputStream body)
             throws IOException {
         // refused before the body is read when the namespace is missing or full
-        transactions.executeWithoutResult(status -> repositories.ensure(repository));
+        long repositoryId = transactions.execute(status -> repositories.ensure(repository));
         BlobWriter writer = store.newWriter(UUID.randomUUID().toString(), expected.algorithm());
+        long size;
         try {
             writer.append(RequestBodies.exactly(body, contentLength));
             writer.commit(expected);
+            size = writer.size();
+            record(repository, repositoryId, expected, size, writer, () -> { });
         } catch (DigestMismatchException e) {
             throw digestMismatch(e);
         } finally {
-            // nobody else knows this upload: its scratch data goes at once, the published blob stays
+            // nobody else knows this upload: its scratch data goes once the blob is recorded (it is
+            // what publishes the blob again if garbage collection removed it meanwhile)
             writer.abort();
         }
-        long size = writer.size();
-        transactions.executeWithoutResult(status -> links.link(repositories.ensure(repository), expected, size));
         uploads.increment();
         return size;
+    }
+
+    /**
+     * Records a published blob and links it into the repository, with {@code alsoInTransaction}, in
+     * one transaction. The namespace is held first, so that its deletion waits for this or this sees
+     * it gone. A new link holds the blob's row, so the bytes are then checked and published again
+     * if the garbage collector removed them since {@code writer} published them (see
+     * {@link BlobLinks#link}); a transaction that lost a race with the collector runs again.
+     */
+    private void record(RepositoryName repository, long repositoryId, Digest digest, long size, BlobWriter writer,
+                        Runnable alsoInTransaction) throws IOException {
+        try {
+            Conflicts.retry(4, () -> transactions.execute(status -> {
+                repositories.holdNamespace(repository);
+                if (links.link(repositoryId, digest, size)) {
+                    try {
+                        writer.ensurePublished();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+                alsoInTransaction.run();
+                return null;
+            }));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     /**
@@ -229,7 +261,16 @@ public class Uploads {
         if (from.equals(target)) {
             return links.sizeIn(target, digest);
         }
-        OptionalLong mounted = transactions.execute(status -> links.mount(from, repositories.ensure(target), digest));
+        OptionalLong mounted;
+        try {
+            mounted = transactions.execute(status -> links.mount(from, repositories.ensure(target), digest));
+        } catch (DataAccessException e) {
+            if (!Conflicts.isForeignKeyViolation(e)) {
+                throw e;
+            }
+            // the garbage collector deleted the blob meanwhile: not mountable, the client uploads it
+            return OptionalLong.empty();
+        }
         if (mounted.isPresent()) {
             mounts.increment();
         }
@@ -299,6 +340,26 @@ public class Uploads {
         } catch (IOException | RuntimeException e) {
             log.warn("could not remove the data of upload {}: {}", id, e.toString());
         }
+    }
+
+    /**
+     * Which of {@code uploadIds} (as the store names uploads) are sessions in progress; for the
+     * garbage collector's inventory sweep.
+     */
+    public Set<String> sessionsAmong(Collection<String> uploadIds) {
+        List<UUID> ids = new ArrayList<>();
+        for (String id : uploadIds) {
+            try {
+                ids.add(UUID.fromString(id));
+            } catch (IllegalArgumentException e) {
+                // not a session id: no session has it
+            }
+        }
+        Set<String> out = new HashSet<>();
+        if (!ids.isEmpty()) {
+            sessions.findAllById(ids).forEach(s -> out.add(s.id().toString()));
+        }
+        return out;
     }
 
     /** The subject that started upload {@code id} of {@code repository}, when known. */

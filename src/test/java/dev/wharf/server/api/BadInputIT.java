@@ -228,6 +228,17 @@ class BadInputIT {
         assertThat(RegistryHttp.errorCode(response)).isEqualTo("UNSUPPORTED");
     }
 
+    /** {@code POST /api/v1/gc} takes true or false (auth is off here: the caller counts as admin). */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"dryRun=yes", "dryRun=", "dryRun=TRUE", "dryRun=1", "inventory=no", "dryRun=true&dryRun=false",
+            "dryRun=%00", "inventory=" + "t"})
+    void garbageCollectionFlagsOtherThanTrueOrFalseAre400(String query) {
+        HttpResponse<byte[]> response = send("POST", "/api/v1/gc?" + query, null);
+
+        assertThat(response.statusCode()).as(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(400);
+        assertThat(RegistryHttp.errorCode(response)).isEqualTo("UNSUPPORTED");
+    }
+
     @Test
     void webhookOfAnUnknownNamespaceIs404AndAHugeUrlIs400() {
         HttpResponse<byte[]> unknown = send("POST", "/api/v1/namespaces/nobody/webhooks",
@@ -240,6 +251,19 @@ class BadInputIT {
         assertThat(huge.statusCode()).isEqualTo(400);
         assertThat(send("GET", "/api/v1/namespaces/nobody/webhooks/wh_x/deliveries?n=-1", null).statusCode())
                 .isEqualTo(400);
+    }
+
+    @Test
+    void garbageCollectionIgnoresABodyAndAnswersOnlyPost() {
+        HttpResponse<byte[]> withBody = send("POST", "/api/v1/gc?dryRun=true", "{\"x\":1}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json");
+        HttpResponse<byte[]> get = send("GET", "/api/v1/gc", null);
+        HttpResponse<byte[]> delete = send("DELETE", "/api/v1/gc", null);
+
+        assertThat(withBody.statusCode()).isEqualTo(200);
+        assertThat(RegistryHttp.json(withBody).get("dryRun").asBoolean()).isTrue();
+        assertThat(get.statusCode()).isEqualTo(405);
+        assertThat(delete.statusCode()).isEqualTo(405);
     }
 
     @Test

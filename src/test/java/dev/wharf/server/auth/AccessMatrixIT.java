@@ -432,7 +432,8 @@ class AccessMatrixIT {
                 new ApiRoute("GET /api/v1/keys", "GET", "/api/v1/keys", null, 200, Set.of()),
                 new ApiRoute("POST /api/v1/keys", "POST", "/api/v1/keys", null, 201, Set.of()),
                 new ApiRoute("POST /api/v1/keys/{kid}/revoke", "POST", "/api/v1/keys/no-such-kid/revoke", null, 404,
-                        Set.of()));
+                        Set.of()),
+                new ApiRoute("POST /api/v1/gc", "POST", "/api/v1/gc?dryRun=true&inventory=true", null, 200, Set.of()));
     }
 
     static Stream<Arguments> apiMatrix() {
@@ -464,6 +465,14 @@ class AccessMatrixIT {
             assertThat(r.statusCode()).as(body(r)).isEqualTo(403);
             assertThat(RegistryHttp.errorCode(r)).isEqualTo("DENIED");
         }
+    }
+
+    @Test
+    void anAdministratorRunsAGarbageCollection() {
+        HttpResponse<byte[]> r = auth.api("POST", "/api/v1/gc?dryRun=true", Auth.adminBasic(), null);
+
+        assertThat(r.statusCode()).as(body(r)).isEqualTo(200);
+        assertThat(RegistryHttp.json(r).get("dryRun").asBoolean()).isTrue();
     }
 
     @Test

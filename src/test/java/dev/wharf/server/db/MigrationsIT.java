@@ -44,7 +44,8 @@ class MigrationsIT {
                 SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name""")
                 .query(String.class).list();
         assertThat(tables).contains("repositories", "blobs", "repository_blobs", "manifests", "manifest_blobs",
-                "manifest_children", "tags", "upload_sessions");
+                "manifest_children", "tags", "upload_sessions", "gc_manifest_reviews", "gc_link_reviews",
+                "gc_blob_reviews", "gc_jobs");
     }
 
     @Test
@@ -58,6 +59,41 @@ class MigrationsIT {
         assertThat(indexes).anyMatch(i -> i.contains("ON public.manifest_children USING btree (child_digest"));
         assertThat(indexes).anyMatch(i -> i.contains("ON public.tags USING btree (manifest_id"));
         assertThat(indexes).anyMatch(i -> i.contains("ON public.manifests USING btree (repository_id, subject_digest"));
+        // the collector claims the most overdue reviews first
+        for (String queue : List.of("gc_manifest_reviews", "gc_link_reviews", "gc_blob_reviews")) {
+            assertThat(indexes).anyMatch(i -> i.contains("ON public." + queue + " USING btree (queued_at)"));
+        }
+    }
+
+    @Test
+    void contentStoredBeforeGarbageCollectionExistedIsQueuedForReview() {
+        DriverManagerDataSource ds = new DriverManagerDataSource();
+        TestDatabases.Database db = TestDatabases.create();
+        ds.setUrl(db.url());
+        ds.setUsername(db.user());
+        ds.setPassword(db.password());
+        Flyway.configure().dataSource(ds).locations("classpath:db/migration").target("4").load().migrate();
+        JdbcClient jdbc = JdbcClient.create(ds);
+        jdbc.sql("INSERT INTO repositories (name) VALUES ('old/app')").update();
+        jdbc.sql("INSERT INTO blobs (digest, size) VALUES ('sha256:used', 1), ('sha256:unused', 1), ('sha256:orphan', 1)")
+                .update();
+        jdbc.sql("INSERT INTO repository_blobs (repository_id, digest) SELECT id, d FROM repositories,"
+                + " unnest(ARRAY['sha256:used', 'sha256:unused']) d").update();
+        jdbc.sql("INSERT INTO manifests (repository_id, digest, media_type, content) SELECT id, m, 't', '\\x7b7d'"
+                + " FROM repositories, unnest(ARRAY['sha256:tagged', 'sha256:untagged']) m").update();
+        jdbc.sql("INSERT INTO manifest_blobs (manifest_id, digest) SELECT id, 'sha256:used' FROM manifests"
+                + " WHERE digest = 'sha256:tagged'").update();
+        jdbc.sql("INSERT INTO tags (repository_id, name, manifest_id) SELECT repository_id, 'v1', id FROM manifests"
+                + " WHERE digest = 'sha256:tagged'").update();
+
+        Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+
+        assertThat(jdbc.sql("SELECT digest FROM gc_manifest_reviews").query(String.class).list())
+                .containsExactly("sha256:untagged");
+        assertThat(jdbc.sql("SELECT digest FROM gc_link_reviews").query(String.class).list())
+                .containsExactly("sha256:unused");
+        assertThat(jdbc.sql("SELECT digest FROM gc_blob_reviews").query(String.class).list())
+                .containsExactly("sha256:orphan");
     }
 
     @Test

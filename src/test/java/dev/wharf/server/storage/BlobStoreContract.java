@@ -11,8 +11,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -341,6 +345,74 @@ public abstract class BlobStoreContract {
         store().delete(digest);
         assertThat(store().stat(digest)).isEmpty();
         store().delete(digest);
+    }
+
+    @Test
+    void inventoryListsEveryBlobAndUploadWithItsSizeAndAge() throws Exception {
+        Instant before = Instant.now().minusSeconds(5);
+        byte[] content = TestData.random(1234);
+        Digest blob = put(store(), content);
+        byte[] content512 = TestData.random(77);
+        Digest sha512 = Digest.of(DigestAlgorithm.SHA512, content512);
+        BlobWriter writer512 = store().newWriter(newId(), DigestAlgorithm.SHA512);
+        writer512.append(new ByteArrayInputStream(content512));
+        writer512.commit(sha512);
+        String pending = newId();
+        BlobWriter open = store().newWriter(pending, DigestAlgorithm.SHA256);
+        open.append(new ByteArrayInputStream(TestData.random(700)));
+        open.append(new ByteArrayInputStream(TestData.random(300)));
+
+        Map<Digest, StoredObject.Blob> blobs = new HashMap<>();
+        Map<String, StoredObject.Upload> uploads = new HashMap<>();
+        store().inventory(o -> {
+            if (o instanceof StoredObject.Blob b) {
+                assertThat(blobs.put(b.digest(), b)).as("listed once").isNull();
+            } else if (o instanceof StoredObject.Upload u) {
+                assertThat(uploads.put(u.uploadId(), u)).as("listed once").isNull();
+            }
+        });
+
+        assertThat(blobs.get(blob)).satisfies(b -> {
+            assertThat(b.size()).isEqualTo(content.length);
+            assertThat(b.lastModified()).isAfter(before).isBefore(Instant.now().plusSeconds(5));
+        });
+        assertThat(blobs.get(sha512).size()).isEqualTo(77);
+        assertThat(uploads.get(pending)).satisfies(u -> {
+            assertThat(u.size()).isEqualTo(1000);
+            assertThat(u.lastModified()).isAfter(before).isBefore(Instant.now().plusSeconds(5));
+        });
+        // what inventory lists can be removed with the store's own methods
+        store().deleteUpload(pending);
+        store().delete(blob);
+        List<String> after = new ArrayList<>();
+        store().inventory(o -> after.add(o instanceof StoredObject.Blob b ? b.digest().toString()
+                : ((StoredObject.Upload) o).uploadId()));
+        assertThat(after).doesNotContain(blob.toString(), pending);
+    }
+
+    @Test
+    void ensurePublishedPutsBackABlobRemovedAfterCommit() throws Exception {
+        byte[] content = TestData.random(3000);
+        Digest digest = Digest.sha256(content);
+        String id = newId();
+        BlobWriter writer = store().newWriter(id, DigestAlgorithm.SHA256);
+        writer.append(new ByteArrayInputStream(content));
+        writer.commit(digest);
+        writer.ensurePublished();
+        assertThat(read(store(), digest, 0, content.length)).isEqualTo(content);
+
+        store().delete(digest);
+        writer.ensurePublished();
+
+        assertThat(store().stat(digest)).hasValue(content.length);
+        assertThat(read(store(), digest, 0, content.length)).isEqualTo(content);
+    }
+
+    @Test
+    void ensurePublishedBeforeCommitIsRefused() throws Exception {
+        BlobWriter writer = store().newWriter(newId(), DigestAlgorithm.SHA256);
+        writer.append(new ByteArrayInputStream(TestData.random(10)));
+        assertThatThrownBy(writer::ensurePublished).isInstanceOf(IllegalStateException.class);
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.wharf.server.storage.BlobSource;
 import dev.wharf.server.storage.BlobStore;
 import dev.wharf.server.storage.BlobWriter;
 import dev.wharf.server.storage.RunningDigests;
+import dev.wharf.server.storage.StoredObject;
 import dev.wharf.server.storage.UploadGoneException;
 import dev.wharf.server.storage.UploadState;
 import dev.wharf.server.storage.WriteFence;
@@ -20,14 +21,20 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Blobs as files under one root directory. The layout, in one place:
@@ -153,6 +160,67 @@ public final class FilesystemBlobStore implements BlobStore {
     @Override
     public void delete(Digest digest) throws IOException {
         Files.deleteIfExists(blobPath(digest));
+    }
+
+    @Override
+    public void inventory(Consumer<StoredObject> each) throws IOException {
+        for (DigestAlgorithm algorithm : DigestAlgorithm.values()) {
+            Path dir = blobs.resolve(algorithm.prefix());
+            for (Path prefixDir : children(dir)) {
+                String prefix = prefixDir.getFileName().toString();
+                for (Path file : children(prefixDir)) {
+                    String hex = file.getFileName().toString();
+                    if (!hex.startsWith(prefix) || !algorithm.isEncodedValid(hex)) {
+                        continue;
+                    }
+                    BasicFileAttributes attributes = attributes(file);
+                    if (attributes != null && attributes.isRegularFile()) {
+                        each.accept(new StoredObject.Blob(new Digest(algorithm, hex), attributes.size(),
+                                attributes.lastModifiedTime().toInstant()));
+                    }
+                }
+            }
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(uploads)) {
+            for (Path upload : entries) {
+                BasicFileAttributes attributes = attributes(upload);
+                if (attributes == null) {
+                    continue;
+                }
+                long size = attributes.isRegularFile() ? attributes.size() : 0;
+                Instant newest = attributes.lastModifiedTime().toInstant();
+                if (attributes.isDirectory()) {
+                    for (Path file : children(upload)) {
+                        BasicFileAttributes f = attributes(file);
+                        if (f != null) {
+                            size += f.size();
+                            newest = f.lastModifiedTime().toInstant().isAfter(newest) ? f.lastModifiedTime().toInstant()
+                                    : newest;
+                        }
+                    }
+                }
+                each.accept(new StoredObject.Upload(upload.getFileName().toString(), size, newest));
+            }
+        }
+    }
+
+    /** The entries of a directory (empty when it is gone), read before the caller looks at them. */
+    private static List<Path> children(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            entries.forEach(out::add);
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return List.of();
+        }
+        return out;
+    }
+
+    private static BasicFileAttributes attributes(Path path) throws IOException {
+        try {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.wharf.server.storage.BlobStore;
 import dev.wharf.server.storage.BlobWriter;
 import dev.wharf.server.storage.RunningDigests;
 import dev.wharf.server.storage.StorageUnavailableException;
+import dev.wharf.server.storage.StoredObject;
 import dev.wharf.server.storage.UploadGoneException;
 import dev.wharf.server.storage.UploadState;
 import dev.wharf.server.storage.WriteFence;
@@ -18,12 +19,14 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import software.amazon.awssdk.core.exception.SdkClientException;
+import java.util.function.Consumer;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -255,6 +258,64 @@ public final class S3BlobStore implements BlobStore {
         } catch (SdkException e) {
             throw failure("S3 DELETE " + key, e);
         }
+    }
+
+    /**
+     * Lists {@code blobs/} and then {@code uploads/} page by page (S3 lists keys in order, so the
+     * objects of one upload arrive together and are reported as one entry).
+     */
+    @Override
+    public void inventory(Consumer<StoredObject> each) throws IOException {
+        String blobPrefix = prefix + "blobs/";
+        String uploadsPrefix = prefix + "uploads/";
+        try {
+            for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(blobPrefix)).contents()) {
+                Digest digest = digestOfKey(o.key().substring(blobPrefix.length()));
+                if (digest != null) {
+                    each.accept(new StoredObject.Blob(digest, o.size(), o.lastModified()));
+                }
+            }
+            String upload = null;
+            long size = 0;
+            Instant newest = Instant.EPOCH;
+            for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(uploadsPrefix)).contents()) {
+                String rest = o.key().substring(uploadsPrefix.length());
+                int slash = rest.indexOf('/');
+                if (slash <= 0 || rest.endsWith("/")) {
+                    continue; // not an upload's object (some servers list directory markers)
+                }
+                String id = rest.substring(0, slash);
+                if (!id.equals(upload)) {
+                    if (upload != null) {
+                        each.accept(new StoredObject.Upload(upload, size, newest));
+                    }
+                    upload = id;
+                    size = 0;
+                    newest = Instant.EPOCH;
+                }
+                size += o.size();
+                newest = o.lastModified().isAfter(newest) ? o.lastModified() : newest;
+            }
+            if (upload != null) {
+                each.accept(new StoredObject.Upload(upload, size, newest));
+            }
+        } catch (SdkException e) {
+            throw new IOException("S3 listing of " + prefix + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The digest a key below {@code blobs/} names ({@code <algorithm>/<2 hex>/<hex>}), or null. */
+    private static Digest digestOfKey(String rest) {
+        String[] parts = rest.split("/", -1);
+        if (parts.length != 3) {
+            return null;
+        }
+        DigestAlgorithm algorithm = DigestAlgorithm.fromPrefix(parts[0]);
+        if (algorithm == null || !algorithm.isEncodedValid(parts[2]) || !parts[2].startsWith(parts[1])
+                || parts[1].length() != 2) {
+            return null;
+        }
+        return new Digest(algorithm, parts[2]);
     }
 
     @Override

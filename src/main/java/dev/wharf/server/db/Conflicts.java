@@ -1,0 +1,54 @@
+package dev.wharf.server.db;
+
+import java.sql.SQLException;
+import java.util.function.Supplier;
+import org.springframework.dao.ConcurrencyFailureException;
+import org.springframework.dao.DataAccessException;
+
+/**
+ * Transactions that lost a race with another one and may simply run again: a deadlock or a
+ * serialization failure (PostgreSQL aborted one of two), or a foreign key whose row another
+ * transaction deleted between this one's read and its write (the garbage collector removing an
+ * unreferenced blob or manifest that a push is about to use again).
+ */
+public final class Conflicts {
+
+    /** PostgreSQL's {@code foreign_key_violation}. */
+    private static final String FOREIGN_KEY_VIOLATION = "23503";
+
+    private Conflicts() {
+    }
+
+    /** True when {@code e} (or a cause) is a foreign key violation. */
+    public static boolean isForeignKeyViolation(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && FOREIGN_KEY_VIOLATION.equals(s.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when running the transaction again may succeed. */
+    public static boolean isRetryable(Throwable e) {
+        return e instanceof ConcurrencyFailureException
+                || e instanceof DataAccessException && isForeignKeyViolation(e);
+    }
+
+    /**
+     * Runs {@code transaction} (which must start and end its own transaction) up to {@code attempts}
+     * times while it fails with a {@linkplain #isRetryable retryable} conflict; the last failure is
+     * thrown.
+     */
+    public static <T> T retry(int attempts, Supplier<T> transaction) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return transaction.get();
+            } catch (RuntimeException e) {
+                if (attempt >= attempts || !isRetryable(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+}
