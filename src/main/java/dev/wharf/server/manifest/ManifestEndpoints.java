@@ -61,6 +61,16 @@ public class ManifestEndpoints {
                 ? manifests.findByTag(repository, tag)
                 : manifests.findByDigest(repository, reference.digestOrNull());
         Manifests.Stored manifest = found.orElseThrow(() -> unknown(repository, reference));
+        return respond(repository, reference, manifest, request);
+    }
+
+    /**
+     * The answer to a GET or HEAD of {@code manifest}, found at {@code reference} (a pull-through
+     * cache finds it its own way): its exact bytes and media type, 404 when the Accept headers do
+     * not allow its type. A GET counts as a pull.
+     */
+    public ResponseEntity<byte[]> respond(RepositoryName repository, Reference reference, Manifests.Stored manifest,
+                                          HttpServletRequest request) {
         if (!acceptable(request.getHeaders(HttpHeaders.ACCEPT), manifest.mediaType())) {
             throw new OciException(OciErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is a "
                     + manifest.mediaType() + ", which the Accept header does not allow");
