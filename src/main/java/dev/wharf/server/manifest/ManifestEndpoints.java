@@ -8,7 +8,6 @@ import dev.wharf.oci.RepositoryName;
 import dev.wharf.oci.Tag;
 import dev.wharf.server.catalog.Repositories;
 import dev.wharf.server.route.Routes;
-import dev.wharf.server.tag.Tags;
 import dev.wharf.server.web.QueryParams;
 import dev.wharf.server.web.RequestBodies;
 import dev.wharf.server.web.RequestBodyException;
@@ -40,16 +39,14 @@ public class ManifestEndpoints {
 
     private final Manifests manifests;
     private final ManifestService service;
-    private final Tags tags;
     private final Repositories repositories;
     private final PullCounter pulls;
     private final int maxSize;
 
-    public ManifestEndpoints(Manifests manifests, ManifestService service, Tags tags, Repositories repositories,
+    public ManifestEndpoints(Manifests manifests, ManifestService service, Repositories repositories,
                              PullCounter pulls, @Value("${wharf.manifest.max-size:4MB}") DataSize maxSize) {
         this.manifests = manifests;
         this.service = service;
-        this.tags = tags;
         this.repositories = repositories;
         this.pulls = pulls;
         this.maxSize = (int) maxSize.toBytes();
@@ -109,8 +106,8 @@ public class ManifestEndpoints {
     /** Deletes a manifest (by digest) or a tag (by tag). */
     public ResponseEntity<Void> delete(RepositoryName repository, Reference reference) {
         boolean deleted = reference instanceof Tag tag
-                ? tags.delete(repository, tag)
-                : manifests.delete(repository, reference.digestOrNull());
+                ? service.deleteTag(repository, tag)
+                : service.deleteManifest(repository, reference.digestOrNull());
         if (!deleted) {
             throw unknown(repository, reference);
         }

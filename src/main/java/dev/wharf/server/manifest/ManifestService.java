@@ -92,6 +92,38 @@ public class ManifestService {
         return new Pushed(manifest.digest(), subject == null ? null : subject.digest(), List.copyOf(extraTags));
     }
 
+    /**
+     * Deletes a tag (its manifest stays) and records {@code tag.deleted} in the same transaction.
+     *
+     * @return false when the repository has no such tag
+     */
+    public boolean deleteTag(RepositoryName repository, Tag tag) {
+        return Boolean.TRUE.equals(transactions.execute(status -> {
+            boolean deleted = tags.delete(repository, tag);
+            if (deleted) {
+                events.record(EventType.TAG_DELETED, repository.namespace(), repository.value(), tag.value(),
+                        Map.of("tag", tag.value()));
+            }
+            return deleted;
+        }));
+    }
+
+    /**
+     * Deletes a manifest with its tags and records {@code manifest.deleted} in the same transaction.
+     *
+     * @return false when the repository has no such manifest
+     */
+    public boolean deleteManifest(RepositoryName repository, Digest digest) {
+        return Boolean.TRUE.equals(transactions.execute(status -> {
+            boolean deleted = manifests.delete(repository, digest);
+            if (deleted) {
+                events.record(EventType.MANIFEST_DELETED, repository.namespace(), repository.value(), digest.toString(),
+                        Map.of("digest", digest.toString()));
+            }
+            return deleted;
+        }));
+    }
+
     private static Map<String, Object> pushed(ManifestPayload manifest, List<Tag> tags) {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("digest", manifest.digest().toString());

@@ -12,9 +12,7 @@ import dev.wharf.server.events.EventType;
 import dev.wharf.server.events.Events;
 import dev.wharf.server.secrets.SecretSealer;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -28,11 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.convert.DurationStyle;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
-import org.springframework.util.unit.DataSize;
 
 /**
  * The pull-through caches: those of the settings ({@code wharf.proxy.caches.*}, fixed for the
@@ -60,8 +56,6 @@ public class ProxyCaches implements CacheNamespaces, SmartInitializingSingleton 
 
     static final Duration REFRESH = Duration.ofSeconds(5);
     private static final Pattern NAME = Pattern.compile("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*");
-    private static final int MAX_URL = 2000;
-    private static final int MAX_CREDENTIAL = 1000;
     private static final Logger log = LoggerFactory.getLogger(ProxyCaches.class);
 
     private record Snapshot(Map<String, Cache> fromApi, long loadedAt) {
@@ -109,7 +103,7 @@ public class ProxyCaches implements CacheNamespaces, SmartInitializingSingleton 
         }
         URI url;
         try {
-            url = url(s.url().strip());
+            url = Addresses.url(s.url().strip());
         } catch (OciException e) {
             throw new IllegalStateException(prefix + ".url: " + e.getMessage());
         }
@@ -288,14 +282,14 @@ public class ProxyCaches implements CacheNamespaces, SmartInitializingSingleton 
         if (url == null) {
             throw badRequest("url is required (the upstream registry, e.g. https://registry-1.docker.io)");
         }
-        URI upstream = url(url);
-        String user = credential("username", username);
-        String secret = credential("password", password);
+        URI upstream = Addresses.url(url);
+        String user = Addresses.credential("username", username);
+        String secret = Addresses.credential("password", password);
         if ((user == null) != (secret == null)) {
             throw badRequest("give username and password together, or neither (anonymous)");
         }
-        Duration ttl = tagTtl == null ? Duration.ofMinutes(10) : duration(tagTtl);
-        long max = maxBytes == null ? 0 : size(maxBytes);
+        Duration ttl = tagTtl == null ? Duration.ofMinutes(10) : Addresses.duration(tagTtl);
+        long max = maxBytes == null ? 0 : Addresses.size(maxBytes);
         boolean library = libraryPrefix != null ? libraryPrefix : Cache.isDockerHub(upstream);
         boolean open = isPublic != null && isPublic;
         String actor = events.currentActor().name();
@@ -333,15 +327,15 @@ public class ProxyCaches implements CacheNamespaces, SmartInitializingSingleton 
         if (Cache.SETTINGS.equals(current.source())) {
             throw fromSettings(name);
         }
-        URI upstream = changes.url() == null ? null : url(changes.url());
-        String user = changes.username() == null ? null : credential("username", changes.username());
+        URI upstream = changes.url() == null ? null : Addresses.url(changes.url());
+        String user = changes.username() == null ? null : Addresses.credential("username", changes.username());
         boolean clearCredentials = "".equals(changes.username());
-        String secret = changes.password() == null ? null : credential("password", changes.password());
+        String secret = changes.password() == null ? null : Addresses.credential("password", changes.password());
         if (!clearCredentials && (user != null || secret != null) && (user == null ? current.username() : user) == null) {
             throw badRequest("a password needs a username");
         }
-        Duration ttl = changes.tagTtl() == null ? null : duration(changes.tagTtl());
-        Long max = changes.maxBytes() == null ? null : size(changes.maxBytes());
+        Duration ttl = changes.tagTtl() == null ? null : Addresses.duration(changes.tagTtl());
+        Long max = changes.maxBytes() == null ? null : Addresses.size(changes.maxBytes());
         transactions.executeWithoutResult(status -> {
             int n = jdbc.sql("""
                             UPDATE proxy_caches SET url = COALESCE(:url, url),
@@ -394,75 +388,8 @@ public class ProxyCaches implements CacheNamespaces, SmartInitializingSingleton 
     }
 
     private View view(Cache c) {
-        return new View(c.name(), c.url().toString(), c.username(), c.password() != null, DurationStyle.SIMPLE.print(c.tagTtl()),
+        return new View(c.name(), c.url().toString(), c.username(), c.password() != null, Addresses.print(c.tagTtl()),
                 c.maxBytes(), c.libraryPrefix(), c.isPublic(), c.source(), c.name().equals(mirror));
-    }
-
-    // ---- checks ------------------------------------------------------------------------------
-
-    static URI url(String url) {
-        if (url.length() > MAX_URL) {
-            throw badRequest("url has at most " + MAX_URL + " characters");
-        }
-        URI uri;
-        try {
-            uri = new URI(url);
-        } catch (URISyntaxException e) {
-            throw badRequest("url is not a valid URL");
-        }
-        if (!("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) || uri.getHost() == null) {
-            throw badRequest("url must be an absolute http or https URL with a host, e.g. https://registry-1.docker.io");
-        }
-        if (uri.getRawUserInfo() != null) {
-            throw badRequest("url must not hold credentials; give username and password");
-        }
-        if (uri.getRawQuery() != null || uri.getRawFragment() != null
-                || uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")) {
-            throw badRequest("url is the registry's address only (scheme, host, port), without a path: the API is at /v2/");
-        }
-        return URI.create(uri.getScheme().toLowerCase(java.util.Locale.ROOT) + "://" + uri.getRawAuthority());
-    }
-
-    static String credential(String field, String value) {
-        if (value == null || value.isEmpty()) {
-            return null;
-        }
-        if (value.length() > MAX_CREDENTIAL) {
-            throw badRequest(field + " has at most " + MAX_CREDENTIAL + " characters");
-        }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c < 0x20 || c == 0x7f || field.equals("username") && c == ':') {
-                throw badRequest(field + " must not contain control characters" + (field.equals("username") ? " or ':'" : ""));
-            }
-        }
-        return value;
-    }
-
-    static Duration duration(String value) {
-        Duration d;
-        try {
-            d = DurationStyle.detectAndParse(value.strip());
-        } catch (IllegalArgumentException | DateTimeParseException e) {
-            throw badRequest("a duration is like 30s, 10m, 12h or 7d: " + clip(value));
-        }
-        if (d.isNegative() || d.compareTo(Duration.ofDays(3650)) > 0) {
-            throw badRequest("a duration is between 0s and 3650d: " + clip(value));
-        }
-        return d;
-    }
-
-    static long size(String value) {
-        DataSize size;
-        try {
-            size = DataSize.parse(value.strip());
-        } catch (IllegalArgumentException e) {
-            throw badRequest("a size is a number of bytes, or like 500MB or 20GB: " + clip(value));
-        }
-        if (size.isNegative()) {
-            throw badRequest("a size is not negative: " + clip(value));
-        }
-        return size.toBytes();
     }
 
     private static OciException fromSettings(String name) {
@@ -475,10 +402,10 @@ public class ProxyCaches implements CacheNamespaces, SmartInitializingSingleton 
     }
 
     static OciException badRequest(String message) {
-        return new OciException(OciErrorCode.UNSUPPORTED, 400, message, null);
+        return Addresses.badRequest(message);
     }
 
     static String clip(String s) {
-        return s == null ? "null" : s.length() > 40 ? s.substring(0, 40) + "..." : s;
+        return Addresses.clip(s);
     }
 }
