@@ -58,7 +58,10 @@ public class ProxyCaches implements CacheNamespaces, SmartInitializingSingleton 
     private static final Pattern NAME = Pattern.compile("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*");
     private static final Logger log = LoggerFactory.getLogger(ProxyCaches.class);
 
-    private record Snapshot(Map<String, Cache> fromApi, long loadedAt) {
+    private record Snapshot(Map<String, Cache> fromApi, long loadedAt, boolean valid) {
+        boolean fresh() {
+            return valid && System.nanoTime() - loadedAt < REFRESH.toNanos();
+        }
     }
 
     private final Map<String, Cache> fromSettings;
@@ -70,7 +73,7 @@ public class ProxyCaches implements CacheNamespaces, SmartInitializingSingleton 
     private final Events events;
     private final boolean namespaces;
     private final Object reloadLock = new Object();
-    private volatile Snapshot snapshot = new Snapshot(Map.of(), Long.MIN_VALUE);
+    private volatile Snapshot snapshot = new Snapshot(Map.of(), 0, false);
     private final LoadingCache<String, Boolean> localNamespaces;
 
     ProxyCaches(ProxyProperties properties, JdbcClient jdbc, TransactionTemplate transactions, SecretSealer sealer,
@@ -195,20 +198,20 @@ public class ProxyCaches implements CacheNamespaces, SmartInitializingSingleton 
 
     private Map<String, Cache> apiCaches() {
         Snapshot s = snapshot;
-        if (System.nanoTime() - s.loadedAt() < REFRESH.toNanos()) {
+        if (s.fresh()) {
             return s.fromApi();
         }
         synchronized (reloadLock) {
             s = snapshot;
-            if (System.nanoTime() - s.loadedAt() < REFRESH.toNanos()) {
+            if (s.fresh()) {
                 return s.fromApi();
             }
             try {
-                s = new Snapshot(load(), System.nanoTime());
+                s = new Snapshot(load(), System.nanoTime(), true);
             } catch (RuntimeException e) {
                 // keep serving what we knew; try again at the next refresh
                 log.warn("could not read the pull-through caches: {}", e.toString());
-                s = new Snapshot(s.fromApi(), System.nanoTime());
+                s = new Snapshot(s.fromApi(), System.nanoTime(), true);
             }
             snapshot = s;
             return s.fromApi();
@@ -217,7 +220,7 @@ public class ProxyCaches implements CacheNamespaces, SmartInitializingSingleton 
 
     private void reload() {
         synchronized (reloadLock) {
-            snapshot = new Snapshot(snapshot.fromApi(), Long.MIN_VALUE);
+            snapshot = new Snapshot(snapshot.fromApi(), 0, false);
         }
         localNamespaces.invalidateAll();
     }
