@@ -34,7 +34,8 @@ class CachePulls {
     }
 
     void record(long repositoryId, Digest digest) {
-        pending.merge(new Key(repositoryId, digest.toString()), clock.millis(), Math::max);
+        // instant(), not millis(): the JDK 17 tick clock of a sub-millisecond tick divides by zero in millis()
+        pending.merge(new Key(repositoryId, digest.toString()), clock.instant().toEpochMilli(), Math::max);
     }
 
     /** Writes what was recorded since the last flush. */
