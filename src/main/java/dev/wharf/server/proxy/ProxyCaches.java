@@ -300,7 +300,7 @@ public class ProxyCaches implements CacheNamespaces, SmartInitializingSingleton 
             if (fromSettings.containsKey(name) || !claims.claimForCache(name)
                     || jdbc.sql("SELECT EXISTS (SELECT 1 FROM proxy_caches WHERE name = :name)").param("name", name)
                     .query(Boolean.class).single()) {
-                throw new OciException(OciErrorCode.DENIED, 409, "the name " + name
+                throw new OciException(OciErrorCode.NAME_INVALID, 409, "the name " + name
                         + " is taken by a user, an organization or another cache", null);
             }
             jdbc.sql("""

@@ -119,7 +119,7 @@ public class Replications {
             boolean taken = jdbc.sql("SELECT EXISTS (SELECT 1 FROM replication_rules WHERE name = :name)")
                     .param("name", name).query(Boolean.class).single();
             if (taken) {
-                throw new OciException(OciErrorCode.DENIED, 409, "there is a replication rule " + name + " already", null);
+                throw new OciException(OciErrorCode.NAME_INVALID, 409, "there is a replication rule " + name + " already", null);
             }
             long id = jdbc.sql("""
                             INSERT INTO replication_rules (name, repositories, target_url, target_username, target_prefix,
