@@ -56,15 +56,23 @@ for i in $(seq "$IMAGES"); do
   docker rmi -f "bench/proxy$i:1" "$UP/bench/proxy$i:1" >/dev/null
 done
 
-seconds() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); awk "BEGIN {print $t1 - $t0}"; }
+seconds() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" >/dev/null 2>&1 || die "failed: $*"
+  t1=$(date +%s.%N)
+  awk "BEGIN {print $t1 - $t0}"
+}
 median() { grep -v '^$' | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}'; }
 WHARF="$ROOT/bin/wharf"
 
 declare -A T
 for i in $(seq "$IMAGES"); do
+  # the daemon forgets the image between pulls, or it would fetch nothing but the manifest
   T[docker_direct]+="$(seconds docker pull -q "$UP/bench/proxy$i:1")"$'\n'
+  docker rmi -f "$UP/bench/proxy$i:1" >/dev/null
   T[docker_cold]+="$(seconds docker pull -q "$WH/up/bench/proxy$i:1")"$'\n'
-  docker rmi -f "$UP/bench/proxy$i:1" "$WH/up/bench/proxy$i:1" >/dev/null
+  docker rmi -f "$WH/up/bench/proxy$i:1" >/dev/null
   T[docker_warm]+="$(seconds docker pull -q "$WH/up/bench/proxy$i:1")"$'\n'
   docker rmi -f "$WH/up/bench/proxy$i:1" >/dev/null
   T[wharf_direct]+="$(seconds "$WHARF" pull "$UP/bench/proxy$i:1" "$WORK/d$i")"$'\n'
