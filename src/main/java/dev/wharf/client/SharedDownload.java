@@ -80,7 +80,12 @@ public final class SharedDownload implements AutoCloseable {
                                        Path spool, RetryPolicy retry, Executor executor) {
         SharedDownload d = new SharedDownload(registry, repository, digest, expectedSize, spool, retry);
         try {
+            // before anyone may open it
+            FileChannel.open(spool, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING).close();
             executor.execute(d::run);
+        } catch (IOException e) {
+            d.fail(e);
         } catch (RuntimeException e) {
             d.fail(e);
         }
@@ -162,8 +167,7 @@ public final class SharedDownload implements AutoCloseable {
     }
 
     private void run() {
-        try (FileChannel out = FileChannel.open(spool, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel out = FileChannel.open(spool, StandardOpenOption.WRITE)) {
             MessageDigest md = digest.algorithm().newMessageDigest();
             byte[] buffer = new byte[BUFFER];
             int failures = 0;

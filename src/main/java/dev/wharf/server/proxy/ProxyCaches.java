@@ -75,6 +75,8 @@ public class ProxyCaches implements CacheNamespaces, SmartInitializingSingleton 
     private final Object reloadLock = new Object();
     private volatile Snapshot snapshot = new Snapshot(Map.of(), 0, false);
     private final LoadingCache<String, Boolean> localNamespaces;
+    private final com.github.benmanes.caffeine.cache.Cache<String, Boolean> localRepositories = Caffeine.newBuilder()
+            .maximumSize(10_000).expireAfterWrite(REFRESH.toMillis(), TimeUnit.MILLISECONDS).build();
 
     ProxyCaches(ProxyProperties properties, JdbcClient jdbc, TransactionTemplate transactions, SecretSealer sealer,
                 NamespaceClaims claims, Events events, @Value("${wharf.auth.enabled:true}") boolean auth) {
@@ -191,9 +193,17 @@ public class ProxyCaches implements CacheNamespaces, SmartInitializingSingleton 
                 .query(Boolean.class).single();
     }
 
+    /** Without namespaces (auth off): a repository that exists is local; known ones are remembered. */
     private boolean isLocalRepository(String name) {
-        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM repositories WHERE name = :name)").param("name", name)
+        if (localRepositories.getIfPresent(name) != null) {
+            return true;
+        }
+        boolean exists = jdbc.sql("SELECT EXISTS (SELECT 1 FROM repositories WHERE name = :name)").param("name", name)
                 .query(Boolean.class).single();
+        if (exists) {
+            localRepositories.put(name, Boolean.TRUE);
+        }
+        return exists;
     }
 
     private Map<String, Cache> apiCaches() {

@@ -12,7 +12,6 @@ import dev.wharf.oci.ManifestPayload;
 import dev.wharf.oci.MediaTypes;
 import dev.wharf.oci.Reference;
 import dev.wharf.oci.RepositoryName;
-import dev.wharf.oci.Tag;
 import dev.wharf.server.blob.BlobLinks;
 import dev.wharf.server.catalog.Repositories;
 import dev.wharf.server.manifest.ManifestService;

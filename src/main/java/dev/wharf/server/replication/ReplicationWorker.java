@@ -5,7 +5,6 @@ import dev.wharf.client.ImageReference;
 import dev.wharf.client.RegistryClient;
 import dev.wharf.client.registry.Endpoints;
 import dev.wharf.client.registry.RegistryException;
-import dev.wharf.oci.Digest;
 import dev.wharf.oci.Reference;
 import dev.wharf.oci.RepositoryName;
 import dev.wharf.oci.Tag;

@@ -221,6 +221,33 @@ class ReplicationIT {
     }
 
     @Test
+    void aScheduledRuleSynchronisesWhenItsRunIsDueOnOneReplica() {
+        String repository = "acme/timed-" + System.nanoTime() % 100000;
+        byte[] manifest = api.pushImage(repository, "v1", Auth.adminBasic());
+        api.apiOk("POST", "/api/v1/replications", Auth.adminBasic(), rule("timed", "acme/timed-*",
+                target.base().toString(), true, "\"targetPrefix\":\"dr/\",\"trigger\":\"schedule\",\"schedule\":\"1h\""));
+        // the first run is due at once; the next one an hour later
+        source.bean(ReplicationWorker.class).runSchedules();
+        try (RegistryClient client = client()) {
+            String there = target.hostPort() + "/dr/" + repository + ":v1";
+            await("the scheduled sync", Duration.ofSeconds(60), () -> has(client, there));
+            assertThat(client.resolve(ImageReference.parse(there)).digest()).isEqualTo(Digest.sha256(manifest));
+        }
+        JsonNode status = api.apiOk("GET", "/api/v1/replications/timed", Auth.adminBasic(), null);
+        assertThat(status.get("rule").get("schedule").asString()).isEqualTo("1h");
+        long runs = countSyncTasks("timed");
+        source.bean(ReplicationWorker.class).runSchedules();
+        assertThat(countSyncTasks("timed")).as("not due again within the hour").isEqualTo(runs);
+    }
+
+    private static long countSyncTasks(String rule) {
+        return source.bean(org.springframework.jdbc.core.simple.JdbcClient.class)
+                .sql("SELECT count(*) FROM replication_tasks t JOIN replication_rules r ON r.id = t.rule_id"
+                        + " WHERE r.name = :name AND t.kind = 'sync'")
+                .param("name", rule).query(Long.class).single();
+    }
+
+    @Test
     void rulesAreValidatedAndNeverShowThePassword() {
         assertThat(api.api("POST", "/api/v1/replications", Auth.adminBasic(),
                 rule("bad", "acme/**", "ftp://x", false, "")).statusCode()).isEqualTo(400);
