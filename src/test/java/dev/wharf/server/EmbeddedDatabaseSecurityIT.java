@@ -53,6 +53,8 @@ class EmbeddedDatabaseSecurityIT {
                     .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
             try (Connection c = connect(port, password)) {
                 assertThat(count(c, "SELECT count(*) FROM pg_roles WHERE rolname = 'postgres'")).isEqualTo(1);
+                assertThat(setting(c, "fsync")).as("commits reach the disk (zonky turns fsync off)").isEqualTo("on");
+                assertThat(setting(c, "synchronous_commit")).isEqualTo("on");
             }
             assertThat(activeRules()).allSatisfy(rule -> assertThat(rule).endsWith("scram-sha-256"));
             assertThat(server.log()).doesNotContain(password);
@@ -124,6 +126,13 @@ class EmbeddedDatabaseSecurityIT {
         }
         properties.setProperty("connectTimeout", "5");
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", properties);
+    }
+
+    private static String setting(Connection c, String name) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW " + name)) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     private static long count(Connection c, String sql) throws SQLException {

@@ -74,7 +74,7 @@ public final class S3Server implements AutoCloseable {
     public StorageProperties.S3 properties(String bucket, String prefix, long partSize) {
         return new StorageProperties.S3(endpoint().toString(), "us-east-1", bucket, prefix, true, ACCESS_KEY,
                 SECRET_KEY, DataSize.ofBytes(partSize), false, java.time.Duration.ofMinutes(5),
-                null, true);
+                null, true, java.time.Duration.ofMinutes(1), 200);
     }
 
     /** Spring properties that make a Wharf server use this S3 server. */

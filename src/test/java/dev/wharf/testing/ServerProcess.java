@@ -22,11 +22,13 @@ public final class ServerProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final int port;
+    private final List<String> command;
 
-    private ServerProcess(Process process, Path log, int port) {
+    private ServerProcess(Process process, Path log, int port, List<String> command) {
         this.process = process;
         this.log = log;
         this.port = port;
+        this.command = command;
     }
 
     /**
@@ -52,17 +54,38 @@ public final class ServerProcess implements AutoCloseable {
      * answers.
      */
     public static ServerProcess start(List<String> jvmOptions, List<String> arguments) {
+        int port;
         try {
-            int port = ReferenceRegistry.freePort();
+            port = ReferenceRegistry.freePort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar().toString(), "serve", "--server.port=" + port,
+                "--server.address=127.0.0.1"));
+        command.addAll(arguments);
+        return launch(List.copyOf(command), port);
+    }
+
+    /**
+     * Starts the server again with the same command line (so on the same port, data directory,
+     * database and store) after it stopped or {@linkplain #crash() crashed}; clients that knew the
+     * old one find the new one where they left it.
+     */
+    public ServerProcess restart() {
+        if (process.isAlive()) {
+            throw new IllegalStateException("the server is still running");
+        }
+        return launch(command, port);
+    }
+
+    private static ServerProcess launch(List<String> command, int port) {
+        try {
             Path log = Files.createTempFile("wharf-server-", ".log");
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(jvmOptions);
-            command.addAll(List.of("-jar", jar().toString(), "serve", "--server.port=" + port,
-                    "--server.address=127.0.0.1"));
-            command.addAll(arguments);
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            ServerProcess server = new ServerProcess(process, log, port);
+            ServerProcess server = new ServerProcess(process, log, port, command);
             server.awaitUp(Duration.ofSeconds(90));
             return server;
         } catch (IOException e) {
@@ -102,6 +125,11 @@ public final class ServerProcess implements AutoCloseable {
 
     public URI base() {
         return URI.create("http://127.0.0.1:" + port);
+    }
+
+    /** {@code 127.0.0.1:<port>}, as docker and skopeo want it. */
+    public String hostPort() {
+        return "127.0.0.1:" + port;
     }
 
     public long pid() {

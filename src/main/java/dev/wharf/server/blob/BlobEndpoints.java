@@ -62,24 +62,24 @@ public class BlobEndpoints {
         this.sendfile = sendfile;
     }
 
-    /** Serves the blob (or only its headers, for HEAD). */
+    /**
+     * Serves the blob (or only its headers, for HEAD). The headers that describe the blob are set
+     * only once the store has opened it: an error answer (the store is unavailable: 503) must not
+     * carry the blob's length, type, digest or year-long {@code Cache-Control}.
+     */
     public void get(RepositoryName repository, Digest digest, HttpServletRequest request,
                     HttpServletResponse response) throws IOException {
         long size = links.sizeIn(repository, digest)
                 .orElseThrow(() -> new OciException(OciErrorCode.BLOB_UNKNOWN, "blob unknown: " + digest, digest.toString()));
-        boolean head = "HEAD".equals(request.getMethod());
-        response.setHeader("Docker-Content-Digest", digest.toString());
-        response.setHeader(HttpHeaders.ETAG, "\"" + digest + "\"");
-        response.setHeader(HttpHeaders.ACCEPT_RANGES, "bytes");
-        response.setHeader(HttpHeaders.CACHE_CONTROL, "max-age=31536000");
-        response.setContentType("application/octet-stream");
-        if (head) {
+        if ("HEAD".equals(request.getMethod())) {
+            describe(response, digest);
             response.setContentLengthLong(size);
             response.setStatus(HttpServletResponse.SC_OK);
             return;
         }
         Optional<URI> redirect = store.redirect(digest, redirectTtl);
         if (redirect.isPresent()) {
+            describe(response, digest);
             response.setStatus(HttpServletResponse.SC_TEMPORARY_REDIRECT);
             response.setHeader(HttpHeaders.LOCATION, redirect.get().toString());
             response.setContentLength(0);
@@ -101,24 +101,19 @@ public class BlobEndpoints {
         }
         long start = range == null ? 0 : range.start();
         long length = range == null ? source.size() : range.length();
-        if (range != null) {
-            response.setStatus(HttpServletResponse.SC_PARTIAL_CONTENT);
-            response.setHeader(HttpHeaders.CONTENT_RANGE, "bytes " + range.start() + "-" + range.end() + "/" + source.size());
-        } else {
-            response.setStatus(HttpServletResponse.SC_OK);
-        }
-        response.setContentLengthLong(length);
         Optional<Path> file = source.localFile();
         if (sendfile && file.isPresent() && length >= SENDFILE_MIN && Boolean.TRUE.equals(request.getAttribute(SENDFILE_SUPPORTED))) {
+            describe(response, digest, range, source.size(), length);
             request.setAttribute(SENDFILE_FILENAME, file.get().toString());
             request.setAttribute(SENDFILE_START, start);
             request.setAttribute(SENDFILE_END, start + length);
             return;
         }
-        if (length >= SocketBuffers.LARGE_BODY) {
-            SocketBuffers.enlarge(request);
-        }
         try (InputStream in = source.openStream(start, length)) {
+            describe(response, digest, range, source.size(), length);
+            if (length >= SocketBuffers.LARGE_BODY) {
+                SocketBuffers.enlarge(request);
+            }
             OutputStream out = response.getOutputStream();
             // small blobs (configs, signatures) need no megabyte of buffer
             byte[] buffer = new byte[(int) Math.min(COPY_BUFFER, Math.max(length, 8192))];
@@ -126,7 +121,45 @@ public class BlobEndpoints {
             while ((n = in.read(buffer)) != -1) {
                 out.write(buffer, 0, n);
             }
+        } catch (IOException | RuntimeException e) {
+            if (!response.isCommitted()) {
+                // nothing went out yet: the error answer replaces the blob's
+                response.resetBuffer();
+                forget(response);
+            }
+            throw e;
         }
+    }
+
+    /** The headers of the blob itself. */
+    private static void describe(HttpServletResponse response, Digest digest) {
+        response.setHeader("Docker-Content-Digest", digest.toString());
+        response.setHeader(HttpHeaders.ETAG, "\"" + digest + "\"");
+        response.setHeader(HttpHeaders.ACCEPT_RANGES, "bytes");
+        response.setHeader(HttpHeaders.CACHE_CONTROL, "max-age=31536000");
+        response.setContentType("application/octet-stream");
+    }
+
+    /** The headers of the blob and of the bytes about to be sent: all of it (200) or one range (206). */
+    private static void describe(HttpServletResponse response, Digest digest, ByteRange range, long size, long length) {
+        describe(response, digest);
+        if (range != null) {
+            response.setStatus(HttpServletResponse.SC_PARTIAL_CONTENT);
+            response.setHeader(HttpHeaders.CONTENT_RANGE, "bytes " + range.start() + "-" + range.end() + "/" + size);
+        } else {
+            response.setStatus(HttpServletResponse.SC_OK);
+        }
+        response.setContentLengthLong(length);
+    }
+
+    /** Takes back what {@link #describe} set (a header set to null is removed). */
+    private static void forget(HttpServletResponse response) {
+        for (String header : new String[] {"Docker-Content-Digest", HttpHeaders.ETAG, HttpHeaders.ACCEPT_RANGES,
+                HttpHeaders.CACHE_CONTROL, HttpHeaders.CONTENT_RANGE}) {
+            response.setHeader(header, null);
+        }
+        response.setContentType(null);
+        response.setContentLengthLong(-1);
     }
 
     /** Unlinks the blob from the repository (202); its bytes stay until garbage collection. */

@@ -70,7 +70,9 @@ public class EmbeddedDatabaseConfiguration {
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .setServerConfig("max_connections", "100")
                 .setServerConfig("password_encryption", "scram-sha-256")
-                // the embedded default must not lose committed pushes on a crash
+                // the embedded default must not lose committed pushes on a crash: zonky starts
+                // PostgreSQL with -F (fsync off), which a power loss or a kernel crash punishes
+                .setServerConfig("fsync", "on")
                 .setServerConfig("synchronous_commit", "on")
                 // runs while the data directory's lock is held, just before the postmaster starts
                 .setDataDirectoryCustomizer(dataDirectory -> OrphanPostmaster.stopIfRunning(dataDirectory.toPath()))

@@ -5,6 +5,7 @@ import dev.wharf.server.storage.s3.S3BlobStore;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -15,6 +16,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
@@ -65,9 +67,19 @@ public class StorageConfiguration {
                 runningDigests);
     }
 
+    /** How long to wait for a TCP connection to S3. */
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a response (or a download's next byte) may keep S3 silent. */
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
+    /** How long to wait for a free connection when all {@code max-connections} are busy. */
+    static final Duration ACQUIRE_TIMEOUT = Duration.ofSeconds(10);
+
     /**
      * An S3 client that works with S3-compatible servers: checksums only where the API requires them
      * (many servers reject the SDK's default trailing checksums), optional path-style addressing.
+     * No call can hang a request: every operation ends within {@code call-timeout} (the SDK's
+     * retries included; it aborts a blocked write too), connecting within {@link #CONNECT_TIMEOUT},
+     * and a silent read within {@link #READ_TIMEOUT}.
      */
     public static S3Client s3Client(StorageProperties.S3 s3) {
         var builder = S3Client.builder()
@@ -75,7 +87,13 @@ public class StorageConfiguration {
                 .credentialsProvider(credentials(s3))
                 .forcePathStyle(s3.pathStyle())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .httpClientBuilder(Apache5HttpClient.builder()
+                        .connectionTimeout(CONNECT_TIMEOUT)
+                        .socketTimeout(READ_TIMEOUT)
+                        .connectionAcquisitionTimeout(ACQUIRE_TIMEOUT)
+                        .maxConnections(s3.maxConnections()))
+                .overrideConfiguration(o -> o.apiCallTimeout(s3.callTimeout()));
         if (hasText(s3.endpoint())) {
             builder.endpointOverride(URI.create(s3.endpoint()));
         }

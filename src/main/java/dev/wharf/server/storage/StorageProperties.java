@@ -43,6 +43,12 @@ public record StorageProperties(@DefaultValue("filesystem") Type type,
      * @param spoolDirectory  local scratch space for parts being assembled; defaults to the JVM's
      *                        temporary directory
      * @param createBucket    create the bucket at start-up when it does not exist
+     * @param callTimeout     the longest one S3 operation may take, the SDK's retries included; a
+     *                        request that needs it is then answered 503. It covers a download until
+     *                        its body starts (the body streams, failing after 30 s without a byte),
+     *                        and a whole part upload: raise it with {@code part-size} on slow links
+     * @param maxConnections  connections to S3 kept open at most; every download from S3 holds one
+     *                        while it streams, so as many as the server has request threads
      */
     public record S3(String endpoint,
                      @DefaultValue("us-east-1") String region,
@@ -55,6 +61,8 @@ public record StorageProperties(@DefaultValue("filesystem") Type type,
                      @DefaultValue("false") boolean redirect,
                      @DefaultValue("20m") Duration redirectTtl,
                      Path spoolDirectory,
-                     @DefaultValue("false") boolean createBucket) {
+                     @DefaultValue("false") boolean createBucket,
+                     @DefaultValue("1m") Duration callTimeout,
+                     @DefaultValue("200") int maxConnections) {
     }
 }

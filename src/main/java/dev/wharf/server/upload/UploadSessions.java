@@ -94,6 +94,18 @@ interface UploadSessions extends JpaRepository<UploadSession, UUID> {
             nativeQuery = true)
     long countInNamespace(@Param("namespace") String namespace);
 
+    /**
+     * Releases every lease, for a server whose database nobody else uses, at start: the holders all
+     * died with the previous run. The sessions are not continuable in place (a holder may have
+     * written past what it recorded); returns how many were held.
+     */
+    @Transactional
+    @Modifying(clearAutomatically = true, flushAutomatically = true)
+    @Query(value = """
+            UPDATE upload_sessions s SET lease_token = NULL, lease_expires = NULL, continuable = false
+            WHERE s.lease_token IS NOT NULL""", nativeQuery = true)
+    int releaseAll();
+
     /** Sessions idle for longer than {@code idleSeconds} whose lease is not held. */
     @Query(value = """
             SELECT s.id FROM upload_sessions s

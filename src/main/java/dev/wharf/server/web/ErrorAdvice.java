@@ -3,6 +3,7 @@ package dev.wharf.server.web;
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.apache.catalina.connector.ClientAbortException;
 import org.slf4j.Logger;
@@ -91,13 +92,23 @@ public class ErrorAdvice {
         return null;
     }
 
+    /**
+     * A dependency that is down is 503; anything else unexpected is 500. When the answer has started
+     * already (a download whose store broke off), no error can be written: the exception goes on to
+     * {@link FaultBarrierFilter}, and the connection is closed so the client sees a cut transfer.
+     */
     @ExceptionHandler(Exception.class)
-    ResponseEntity<Object> unexpected(HttpServletRequest request, Exception e) {
-        if (e instanceof IOException && isClientDisconnect(e)) {
+    ResponseEntity<Object> unexpected(HttpServletRequest request, HttpServletResponse response, Exception e)
+            throws Exception {
+        if (response.isCommitted()) {
+            throw e;
+        }
+        var unavailable = Unavailability.of(e);
+        // a store connection reset looks like a client going away; the store's failure is checked first
+        if (unavailable.isEmpty() && e instanceof IOException && isClientDisconnect(e)) {
             log.debug("client went away during {} {}: {}", request.getMethod(), request.getRequestURI(), e.toString());
             return null;
         }
-        var unavailable = Unavailability.of(e);
         if (unavailable.isPresent()) {
             log.warn("{} {}: {} ({})", request.getMethod(), request.getRequestURI(), unavailable.get(),
                     FaultBarrierFilter.rootCause(e));

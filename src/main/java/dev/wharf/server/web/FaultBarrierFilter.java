@@ -5,6 +5,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import org.apache.coyote.CloseNowException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
@@ -36,16 +37,24 @@ public class FaultBarrierFilter extends OncePerRequestFilter {
         try {
             chain.doFilter(request, response);
         } catch (IOException | ServletException | RuntimeException e) {
-            if (ErrorAdvice.isClientDisconnect(e)) {
+            var unavailable = Unavailability.of(e);
+            // a store connection reset looks like a client going away; the store's failure is checked first
+            if (unavailable.isEmpty() && ErrorAdvice.isClientDisconnect(e)) {
                 log.debug("client went away during {} {}: {}", request.getMethod(), request.getRequestURI(), e.toString());
                 return;
             }
             if (response.isCommitted()) {
+                // only closing the connection is left, so the client sees a cut transfer and resumes
+                if (unavailable.isPresent()) {
+                    log.warn("{} {} broke off after its response started: {} ({})", request.getMethod(),
+                            request.getRequestURI(), unavailable.get(), rootCause(e));
+                    // the container closes the connection for it, and logs it only at debug level
+                    throw new CloseNowException(unavailable.get(), e);
+                }
                 log.error("{} {} failed after its response started", request.getMethod(), request.getRequestURI(), e);
                 throw e;
             }
             response.resetBuffer();
-            var unavailable = Unavailability.of(e);
             if (unavailable.isPresent()) {
                 log.warn("{} {}: {} ({})", request.getMethod(), request.getRequestURI(), unavailable.get(), rootCause(e));
                 errors.writeUnavailable(request, response, unavailable.get());

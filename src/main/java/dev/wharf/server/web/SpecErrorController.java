@@ -2,6 +2,7 @@ package dev.wharf.server.web;
 
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -17,7 +18,12 @@ import org.springframework.web.bind.annotation.RestController;
 class SpecErrorController implements ErrorController {
 
     @RequestMapping("/error")
-    ResponseEntity<Object> error(HttpServletRequest request) {
+    ResponseEntity<Object> error(HttpServletRequest request, HttpServletResponse response) {
+        if (response.isCommitted()) {
+            // the container includes its error page into a response already under way (a download
+            // the store broke off): nothing can be added to it, the connection is being closed
+            return null;
+        }
         // normally answered by FaultBarrierFilter already; this is the last line
         var unavailable = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable t
                 ? Unavailability.of(t) : java.util.Optional.<String>empty();

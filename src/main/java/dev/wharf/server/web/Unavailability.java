@@ -1,5 +1,6 @@
 package dev.wharf.server.web;
 
+import dev.wharf.server.storage.StorageUnavailableException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
@@ -14,7 +15,10 @@ import org.springframework.transaction.CannotCreateTransactionException;
 /**
  * Tells a fault of something the registry depends on (its database, its object store) from a bug:
  * the former is answered 503 with {@code Retry-After}, so clients back off and retry instead of
- * failing the push, and the latter stays a 500. Decided from the exception and its causes.
+ * failing the push, and the latter stays a 500. Decided from the exception and its causes: the
+ * database's connection failures, a store that says it is unavailable
+ * ({@link StorageUnavailableException}: unreachable, timed out, its own 5xx), and a refused
+ * connection to anything.
  */
 public final class Unavailability {
 
@@ -41,6 +45,9 @@ public final class Unavailability {
                     || t instanceof SQLException sql && (connectionState(sql.getSQLState())
                             || "Connection is closed".equals(sql.getMessage()))) {
                 return Optional.of("the registry's database is unavailable; retry later");
+            }
+            if (t instanceof StorageUnavailableException) {
+                return Optional.of("the registry's storage is unavailable; retry later");
             }
             if (t instanceof ConnectException || t instanceof NoRouteToHostException
                     || t instanceof UnknownHostException) {

@@ -7,9 +7,11 @@ import dev.wharf.server.storage.BlobSource;
 import dev.wharf.server.storage.BlobStore;
 import dev.wharf.server.storage.BlobWriter;
 import dev.wharf.server.storage.RunningDigests;
+import dev.wharf.server.storage.StorageUnavailableException;
 import dev.wharf.server.storage.UploadGoneException;
 import dev.wharf.server.storage.UploadState;
 import dev.wharf.server.storage.WriteFence;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -21,6 +23,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -112,6 +115,20 @@ public final class S3BlobStore implements BlobStore {
         return uploadPrefix(uploadId) + "tail-" + tag;
     }
 
+    /**
+     * The exception for a failed SDK call: {@link StorageUnavailableException} when S3 could not be
+     * reached, did not answer in time (the SDK's retries and {@code call-timeout} included) or
+     * answered with its own fault (5xx, or 429 when it throttles), so that clients are asked to try
+     * again; a plain {@link IOException} otherwise (access denied, a missing bucket: configuration).
+     */
+    static IOException failure(String what, SdkException e) {
+        if (e instanceof SdkClientException
+                || e instanceof S3Exception s && (s.statusCode() >= 500 || s.statusCode() == 429)) {
+            return new StorageUnavailableException(what + ": " + e.getMessage(), e);
+        }
+        return new IOException(what + ": " + e.getMessage(), e);
+    }
+
     @Override
     public OptionalLong stat(Digest digest) throws IOException {
         return objectSize(blobKey(digest));
@@ -126,9 +143,9 @@ public final class S3BlobStore implements BlobStore {
             if (e.statusCode() == 404) {
                 return OptionalLong.empty();
             }
-            throw new IOException("S3 HEAD " + key + ": " + e.getMessage(), e);
+            throw failure("S3 HEAD " + key, e);
         } catch (SdkException e) {
-            throw new IOException("S3 HEAD " + key + ": " + e.getMessage(), e);
+            throw failure("S3 HEAD " + key, e);
         }
     }
 
@@ -161,14 +178,43 @@ public final class S3BlobStore implements BlobStore {
         };
     }
 
+    /**
+     * Opens an object, or the {@code range} of it ({@code bytes=a-b}; null for all of it). Once
+     * opened, the body streams without a deadline; a read that gets no byte for the HTTP client's
+     * read timeout fails, and every failure to read is a {@link StorageUnavailableException}.
+     */
     InputStream get(String key, String range) throws IOException {
+        InputStream in;
         try {
-            return s3.getObject(b -> b.bucket(bucket).key(key).range(range));
+            in = s3.getObject(b -> b.bucket(bucket).key(key).range(range));
         } catch (NoSuchKeyException e) {
             throw new IOException("S3 object missing: " + key, e);
         } catch (SdkException e) {
-            throw new IOException("S3 GET " + key + ": " + e.getMessage(), e);
+            throw failure("S3 GET " + key, e);
         }
+        return new FilterInputStream(in) {
+            @Override
+            public int read() throws IOException {
+                try {
+                    return super.read();
+                } catch (IOException | SdkException e) {
+                    throw broken(e);
+                }
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                try {
+                    return super.read(b, off, len);
+                } catch (IOException | SdkException e) {
+                    throw broken(e);
+                }
+            }
+
+            private IOException broken(Exception e) {
+                return new StorageUnavailableException("S3 GET " + key + " broke off: " + e, e);
+            }
+        };
     }
 
     @Override
@@ -207,7 +253,7 @@ public final class S3BlobStore implements BlobStore {
         try {
             s3.deleteObject(b -> b.bucket(bucket).key(key));
         } catch (SdkException e) {
-            throw new IOException("S3 DELETE " + key + ": " + e.getMessage(), e);
+            throw failure("S3 DELETE " + key, e);
         }
     }
 
@@ -228,7 +274,7 @@ public final class S3BlobStore implements BlobStore {
                 s3.deleteObject(b -> b.bucket(bucket).key(o.key()));
             }
         } catch (SdkException e) {
-            throw new IOException("S3 cleanup of " + uploadPrefix + ": " + e.getMessage(), e);
+            throw failure("S3 cleanup of " + uploadPrefix, e);
         }
     }
 
@@ -269,7 +315,7 @@ public final class S3BlobStore implements BlobStore {
                 }
             }
         } catch (SdkException e) {
-            throw new IOException("S3 sweep of multipart uploads under " + prefix + ": " + e.getMessage(), e);
+            throw failure("S3 sweep of multipart uploads under " + prefix, e);
         }
         return aborted;
     }

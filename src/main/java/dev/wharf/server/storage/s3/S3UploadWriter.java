@@ -132,7 +132,9 @@ final class S3UploadWriter extends HashingBlobWriter {
                             throw new UncheckedIOException(e);
                         }
                     }, length, "application/octet-stream"));
-        } catch (SdkException | UncheckedIOException e) {
+        } catch (SdkException e) {
+            throw S3BlobStore.failure("S3 PUT " + key, e);
+        } catch (UncheckedIOException e) {
             throw new IOException("S3 PUT " + key + ": " + e.getMessage(), e);
         }
     }
@@ -187,9 +189,9 @@ final class S3UploadWriter extends HashingBlobWriter {
                     throw new NoSuchElementException();
                 }
                 try {
-                    return s3.getObject(b -> b.bucket(bucket).key(keys.get(next++)));
-                } catch (SdkException e) {
-                    throw new UncheckedIOException(new IOException("S3 GET: " + e.getMessage(), e));
+                    return store.get(keys.get(next++), null);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
             }
         };
@@ -219,7 +221,7 @@ final class S3UploadWriter extends HashingBlobWriter {
             // the session went with its data while this request held it (its namespace was deleted)
             throw new UploadGoneException("the data of upload " + uploadId + " is gone");
         } catch (SdkException e) {
-            throw new IOException("S3 publish " + target + ": " + e.getMessage(), e);
+            throw S3BlobStore.failure("S3 publish " + target, e);
         }
     }
 
