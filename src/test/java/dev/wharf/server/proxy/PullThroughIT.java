@@ -127,12 +127,30 @@ class PullThroughIT {
             HttpResponse<byte[]> miss = http.get(blob);
             assertThat(miss.body()).isEqualTo(layer.bytes());
             assertThat(miss.headers().firstValue(PullThrough.CACHE_HEADER)).hasValue("miss");
+            // the store publishes right after the last byte went out; a pull meanwhile joins the same fetch
+            awaitLinked("hub/" + name, layer.digest());
             HttpResponse<byte[]> hit = http.get(blob);
             assertThat(hit.body()).isEqualTo(layer.bytes());
             assertThat(hit.headers().firstValue(PullThrough.CACHE_HEADER)).hasValue("hit");
             assertThat(upstreamRequests("GET", "/blobs/" + layer.digest())).isEqualTo(1);
         }
         assertThat(upstreamRequests("GET", "library/" + name + "/manifests/3")).isEqualTo(1);
+    }
+
+    private static void awaitLinked(String repository, Digest digest) {
+        CacheContents contents = wharf.bean(CacheContents.class);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (contents.linked(dev.wharf.oci.RepositoryName.of(repository), digest).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(digest + " was not linked into " + repository + " within 30 s");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
     }
 
     @Test
