@@ -46,8 +46,8 @@ import org.springframework.stereotype.Component;
  *       served as it is, a new one is fetched, a tag the upstream no longer has is removed.</li>
  *   <li>When the upstream cannot be asked (down, 429, 5xx, refused credentials, a timeout), what is
  *       cached is served, stale tags included, with {@code X-Wharf-Cache: stale} and
- *       {@code Warning: 110}; with nothing cached the answer is the spec's error saying what the
- *       upstream answered.</li>
+ *       {@code Warning: 110} (for a while after such a failure without asking again); with
+ *       nothing cached the answer is the spec's error saying what the upstream answered.</li>
  *   <li>Concurrent pulls of one manifest ask the upstream once; concurrent pulls of one missing
  *       blob share one download ({@link BlobFetches}), streamed to each as it arrives.</li>
  * </ul>
@@ -171,14 +171,20 @@ public class PullThrough {
                 return new Resolved(stored.repositoryId(), stored.manifest(), ProxyMetrics.MISS);
             }
             CacheContents.Tagged old = cached.get();
+            if (upstreams.down(cache)) {
+                return new Resolved(old.repositoryId(), old.manifest(), ProxyMetrics.STALE);
+            }
             Descriptor current;
             try {
                 current = upstream.send(new Endpoints.ResolveManifest(remote, tag));
+                upstreams.answered(cache);
             } catch (RegistryException.NotFound e) {
+                upstreams.answered(cache);
                 contents.untag(repository, tag);
                 throw new OciException(OciErrorCode.MANIFEST_UNKNOWN, "the upstream " + cache.url() + " no longer has "
                         + remote + ":" + tag + "; the cached tag was removed", tag.value());
             } catch (RegistryException e) {
+                upstreams.failed(cache);
                 return new Resolved(old.repositoryId(), old.manifest(), ProxyMetrics.STALE);
             }
             if (current.digest().equals(old.manifest().digest())) {
@@ -195,6 +201,7 @@ public class PullThrough {
             try {
                 payload = upstream.send(new Endpoints.GetManifest(remote, new Reference.ByDigest(current.digest())));
             } catch (RegistryException e) {
+                upstreams.failed(cache);
                 return new Resolved(old.repositoryId(), old.manifest(), ProxyMetrics.STALE);
             }
             CacheContents.Stored stored = contents.store(repository, payload, tag);

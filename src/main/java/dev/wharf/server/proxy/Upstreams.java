@@ -6,7 +6,9 @@ import dev.wharf.client.TransferListener;
 import dev.wharf.client.registry.Credentials;
 import dev.wharf.client.registry.Registry;
 import dev.wharf.client.registry.RetryPolicy;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.beans.factory.DisposableBean;
@@ -18,7 +20,8 @@ import org.springframework.stereotype.Component;
  * client per cache, made anew when the cache's address or credentials change.
  *
  * <p>Manifest requests are tried twice with short pauses and wait {@code wharf.proxy.upstream-timeout}
- * for an answer, so that a cache whose upstream is down serves what it holds quickly; blob
+ * for an answer, so that a cache whose upstream is down serves what it holds quickly; after a
+ * failure, cached tags are served stale without asking again for up to {@link #DOWN_FOR}. Blob
  * downloads resume after a cut connection a few more times.
  */
 @Component
@@ -28,15 +31,40 @@ class Upstreams implements DisposableBean {
     static final RetryPolicy REQUESTS = new RetryPolicy(2, Duration.ofMillis(100), Duration.ofSeconds(1));
     /** Blob downloads: resumed with a Range after a cut connection. */
     static final RetryPolicy DOWNLOADS = new RetryPolicy(5, Duration.ofMillis(200), Duration.ofSeconds(5));
+    /** How long a failed upstream is not asked again before serving stale tags. */
+    static final Duration DOWN_FOR = Duration.ofSeconds(30);
 
     private record Client(Cache cache, RegistryClient client) {
     }
 
     private final ProxyProperties properties;
+    private final Clock clock;
     private final ConcurrentHashMap<String, Client> clients = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Instant> downUntil = new ConcurrentHashMap<>();
 
-    Upstreams(ProxyProperties properties) {
+    Upstreams(ProxyProperties properties, Clock clock) {
         this.properties = properties;
+        this.clock = clock;
+    }
+
+    /**
+     * Records that {@code cache}'s upstream could not be asked: for a while ({@link #DOWN_FOR}, at
+     * most twice the upstream timeout) cached tags are served stale without waiting for it again.
+     */
+    void failed(Cache cache) {
+        Duration wait = properties.upstreamTimeout().multipliedBy(2);
+        downUntil.put(cache.name(), clock.instant().plus(wait.compareTo(DOWN_FOR) < 0 ? wait : DOWN_FOR));
+    }
+
+    /** Records that the upstream answered. */
+    void answered(Cache cache) {
+        downUntil.remove(cache.name());
+    }
+
+    /** Whether the upstream failed lately (see {@link #failed}). */
+    boolean down(Cache cache) {
+        Instant until = downUntil.get(cache.name());
+        return until != null && clock.instant().isBefore(until);
     }
 
     /** The upstream registry of {@code cache}. */

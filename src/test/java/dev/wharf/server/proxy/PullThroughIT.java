@@ -222,6 +222,10 @@ class PullThroughIT {
             assertThat(stale.headers().firstValue("Warning")).hasValueSatisfying(w -> assertThat(w).startsWith("110"));
             assertThat(http.get("/v2/hub/" + repository + "/blobs/" + image.layers().get(0).digest()).body())
                     .isEqualTo(image.layers().get(0).bytes());
+            // right after a failure the upstream is not asked again: stale tags come without waiting
+            long asked = upstreamRequests("HEAD", repository + "/manifests/v1");
+            assertThat(http.get(local).headers().firstValue(PullThrough.CACHE_HEADER)).hasValue("stale");
+            assertThat(upstreamRequests("HEAD", repository + "/manifests/v1")).isEqualTo(asked);
 
             HttpResponse<byte[]> uncached = http.get("/v2/hub/" + repository + "/manifests/v2");
             assertThat(uncached.statusCode()).isEqualTo(503);
@@ -229,6 +233,7 @@ class PullThroughIT {
             assertThat(new String(uncached.body(), StandardCharsets.UTF_8)).contains("answered 503");
         } finally {
             counting.failWith503(0, e -> false);
+            clock.advance(Upstreams.DOWN_FOR.plusSeconds(1));
         }
         String metrics = new String(http.get("/actuator/prometheus").body(), StandardCharsets.UTF_8);
         assertThat(metrics).containsPattern("wharf_proxy_requests_total\\{cache=\"hub\",kind=\"manifest\",result=\"stale\"} [1-9]");
