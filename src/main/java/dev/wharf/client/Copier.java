@@ -17,20 +17,22 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Copies an image between registries (or repositories), streaming each blob from the source's
- * response into the destination's upload: nothing touches the disk. Blobs the destination has are
- * skipped; on the same registry they are mounted from the source repository. An index is copied
- * with every platform unless one is chosen; on request the referrers follow, recursively.
+ * Copies an image from an {@link ImageSource} (another registry, or a registry's own storage) to a
+ * registry, streaming each blob from the source into the destination's upload: nothing touches
+ * the disk. Blobs the destination has are skipped; on the same registry they are mounted from the
+ * source repository, and elsewhere from repositories of the destination this client saw holding
+ * them. An index is copied with every platform unless one is chosen, children before the index;
+ * on request the referrers follow, recursively.
  */
 final class Copier {
 
-    private final Registry from;
+    private final ImageSource from;
     private final Registry to;
     private final ClientOptions options;
     private final BlobInfoCache cache;
     private final TransferStats stats;
 
-    Copier(Registry from, Registry to, ClientOptions options, BlobInfoCache cache, TransferStats stats) {
+    Copier(ImageSource from, Registry to, ClientOptions options, BlobInfoCache cache, TransferStats stats) {
         this.from = from;
         this.to = to;
         this.options = options;
@@ -38,21 +40,27 @@ final class Copier {
         this.stats = stats;
     }
 
-    TransferResult copy(ImageReference source, ImageReference target, CopyOptions copyOptions) throws IOException {
-        ManifestPayload root = from.send(new Endpoints.GetManifest(source.repository(), source.reference()));
+    TransferResult copy(RepositoryName sourceRepository, Reference sourceReference, ImageReference target,
+                        CopyOptions copyOptions) throws IOException {
+        String source = from.describe(sourceRepository, sourceReference);
+        ManifestPayload root = from.manifest(sourceRepository, sourceReference);
         if (root.isIndex() && copyOptions.platform() != null) {
-            Descriptor entry = ImageGraph.select(root, copyOptions.platform(), source.toString());
-            root = from.send(new Endpoints.GetManifest(source.repository(), new Reference.ByDigest(entry.digest())));
+            Descriptor entry = ImageGraph.select(root, copyOptions.platform(), source);
+            root = from.manifest(sourceRepository, new Reference.ByDigest(entry.digest()));
         }
         Reference reference = target.reference();
         if (reference.digestOrNull() != null && !reference.digestOrNull().equals(root.digest())) {
             throw new IllegalArgumentException("the image's digest is " + root.digest() + ", not "
                     + reference.digestOrNull() + " as " + target + " says");
         }
-        ImageGraph graph = copyGraph(source, target, root, reference).graph();
-        int blobs = graph.blobs().size();
+        Copied copied = copyGraph(sourceRepository, target, root, reference, copyOptions.skipExisting());
+        int blobs = copied.graph().blobs().size();
+        if (root.subject() != null && !copied.root().subjectRecorded()) {
+            // a referrer copied on its own: its subject's fallback index lists it
+            ReferrersSupport.addToFallback(to, target.repository(), root.subject().digest(), root.descriptor());
+        }
         if (copyOptions.referrers()) {
-            blobs += copyReferrers(source, target, graph);
+            blobs += copyReferrers(sourceRepository, target, copied.graph(), copyOptions.skipExisting());
         }
         return stats.result(target.withDigest(root.digest()).toString(), root.digest(), root.mediaType(), blobs);
     }
@@ -61,13 +69,21 @@ final class Copier {
     private record Copied(ImageGraph graph, Endpoints.PutManifestResult root) {
     }
 
-    /** Copies a manifest with its blobs and child manifests. */
-    private Copied copyGraph(ImageReference source, ImageReference target, ManifestPayload root, Reference reference)
-            throws IOException {
-        RepositoryName sourceRepository = source.repository();
-        ImageGraph graph = ImageGraph.walk(root, d ->
-                from.send(new Endpoints.GetManifest(sourceRepository, new Reference.ByDigest(d.digest()))));
-        boolean sameRegistry = from.base().equals(to.base());
+    /**
+     * Copies a manifest with its blobs and child manifests. With {@code skipExisting}, a manifest the
+     * destination holds already is only put under {@code reference} (when that is a tag).
+     */
+    private Copied copyGraph(RepositoryName sourceRepository, ImageReference target, ManifestPayload root,
+                             Reference reference, boolean skipExisting) throws IOException {
+        ImageGraph graph = ImageGraph.walk(root, d -> from.manifest(sourceRepository, new Reference.ByDigest(d.digest())));
+        if (skipExisting && to.send(new Endpoints.ManifestExists(target.repository(), root.digest()))) {
+            if (reference.digestOrNull() == null) {
+                return new Copied(graph, put(target, reference, root));
+            }
+            return new Copied(graph, new Endpoints.PutManifestResult(root.digest(), true));
+        }
+        Registry sourceRegistry = from.registry();
+        boolean sameRegistry = sourceRegistry != null && sourceRegistry.base().equals(to.base());
         BlobUploader uploader = new BlobUploader(to, options, stats);
         List<Runnable> tasks = new ArrayList<>();
         int count = graph.blobs().size();
@@ -101,7 +117,7 @@ final class Copier {
         return result;
     }
 
-    /** A source blob, fetched again with a Range from wherever an interrupted upload resumes. */
+    /** A source blob, read again from wherever an interrupted upload resumes. */
     private BlobSource remote(RepositoryName repository, Descriptor blob) {
         return new BlobSource() {
             @Override
@@ -111,24 +127,15 @@ final class Copier {
 
             @Override
             public InputStream open(long offset) throws IOException {
-                Endpoints.BlobStream stream = from.send(new Endpoints.GetBlob(repository, blob.digest(), offset));
-                InputStream in = stream.body();
-                long skip = offset - stream.offset();
-                while (skip > 0) {
-                    long n = in.skip(skip);
-                    if (n <= 0) {
-                        in.close();
-                        throw new IOException("the source blob ends before byte " + offset);
-                    }
-                    skip -= n;
-                }
-                return in;
+                return from.blob(repository, blob, offset);
             }
         };
     }
 
+
     /** Copies the referrers of every manifest copied, and theirs; returns how many blobs they had. */
-    private int copyReferrers(ImageReference source, ImageReference target, ImageGraph graph) throws IOException {
+    private int copyReferrers(RepositoryName sourceRepository, ImageReference target, ImageGraph graph,
+                              boolean skipExisting) throws IOException {
         Deque<Digest> subjects = new ArrayDeque<>();
         Set<Digest> seen = new HashSet<>();
         for (ManifestPayload m : graph.manifests()) {
@@ -138,13 +145,13 @@ final class Copier {
         int blobs = 0;
         while (!subjects.isEmpty()) {
             Digest subject = subjects.poll();
-            for (Descriptor referrer : ReferrersSupport.list(from, source.repository(), subject, null)) {
+            for (Descriptor referrer : from.referrers(sourceRepository, subject)) {
                 if (!seen.add(referrer.digest())) {
                     continue;
                 }
-                ManifestPayload manifest = from.send(new Endpoints.GetManifest(source.repository(),
-                        new Reference.ByDigest(referrer.digest())));
-                Copied copied = copyGraph(source, target, manifest, new Reference.ByDigest(manifest.digest()));
+                ManifestPayload manifest = from.manifest(sourceRepository, new Reference.ByDigest(referrer.digest()));
+                Copied copied = copyGraph(sourceRepository, target, manifest, new Reference.ByDigest(manifest.digest()),
+                        skipExisting);
                 blobs += copied.graph().blobs().size();
                 // referrers of the referrer (a signature of an SBOM) come next
                 for (ManifestPayload m : copied.graph().manifests()) {

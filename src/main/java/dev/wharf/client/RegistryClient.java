@@ -8,6 +8,7 @@ import dev.wharf.client.registry.RegistryException;
 import dev.wharf.oci.Descriptor;
 import dev.wharf.oci.ManifestPayload;
 import dev.wharf.oci.Reference;
+import dev.wharf.oci.RepositoryName;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -196,8 +197,25 @@ public final class RegistryClient implements AutoCloseable {
     public TransferResult copy(ImageReference source, ImageReference target, CopyOptions copyOptions) {
         TransferStats stats = new TransferStats(listener);
         try {
-            return new Copier(registry(source.registry()), registry(target.registry()), options, cache, stats)
-                    .copy(source, target, copyOptions);
+            return new Copier(ImageSource.of(registry(source.registry())), registry(target.registry()), options, cache,
+                    stats).copy(source.repository(), source.reference(), target, copyOptions);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        } finally {
+            cache.save();
+        }
+    }
+
+    /**
+     * Copies an image from any {@link ImageSource} (a registry's own storage, say) to a registry,
+     * as {@link #copy(ImageReference, ImageReference, CopyOptions)} does between registries.
+     */
+    public TransferResult copy(ImageSource source, RepositoryName repository, Reference reference,
+                               ImageReference target, CopyOptions copyOptions) {
+        TransferStats stats = new TransferStats(listener);
+        try {
+            return new Copier(source, registry(target.registry()), options, cache, stats)
+                    .copy(repository, reference, target, copyOptions);
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         } finally {

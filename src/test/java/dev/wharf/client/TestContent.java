@@ -18,29 +18,29 @@ import java.util.List;
  * so the client is checked against independent content): OCI image layouts with one image, a
  * multi-platform index or an artifact, and {@code docker save} archives.
  */
-final class TestContent {
+public final class TestContent {
 
     private TestContent() {
     }
 
     /** A blob as the layout holds it. */
-    record Blob(String mediaType, byte[] bytes, Digest digest) {
-        static Blob of(String mediaType, byte[] bytes) {
+    public record Blob(String mediaType, byte[] bytes, Digest digest) {
+        public static Blob of(String mediaType, byte[] bytes) {
             return new Blob(mediaType, bytes, Digest.sha256(bytes));
         }
 
-        String descriptor() {
+        public String descriptor() {
             return "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"" + digest + "\",\"size\":" + bytes.length + "}";
         }
     }
 
     /** An image manifest with its blobs. */
-    record Image(Blob manifest, Blob config, List<Blob> layers) {
-        Digest digest() {
+    public record Image(Blob manifest, Blob config, List<Blob> layers) {
+        public Digest digest() {
             return manifest.digest();
         }
 
-        long size() {
+        public long size() {
             long n = config.bytes().length;
             for (Blob l : layers) {
                 n += l.bytes().length;
@@ -50,7 +50,7 @@ final class TestContent {
     }
 
     /** A new random image: a config for {@code os/arch} and {@code layers} layers of {@code layerSize} random bytes. */
-    static Image image(String os, String arch, int layers, int layerSize) {
+    public static Image image(String os, String arch, int layers, int layerSize) {
         byte[] config = ("{\"architecture\":\"" + arch + "\",\"os\":\"" + os + "\",\"created\":\"2024-01-01T00:00:00Z\","
                 + "\"config\":{\"Cmd\":[\"/bin/true\"],\"Env\":[\"PATH=/bin\"]},\"rootfs\":{\"type\":\"layers\","
                 + "\"diff_ids\":[]},\"nonce\":\"" + System.nanoTime() + "\"}").getBytes(StandardCharsets.UTF_8);
@@ -69,7 +69,7 @@ final class TestContent {
     }
 
     /** An index of images, each with its platform. */
-    static Blob index(List<Image> images) {
+    public static Blob index(List<Image> images) {
         List<String> entries = new ArrayList<>();
         for (Image image : images) {
             String config = new String(image.config().bytes(), StandardCharsets.UTF_8);
@@ -84,7 +84,7 @@ final class TestContent {
     }
 
     /** An artifact (a signature, say) that refers to {@code subject}. */
-    static Image artifact(String artifactType, Digest subject, long subjectSize, String subjectType) {
+    public static Image artifact(String artifactType, Digest subject, long subjectSize, String subjectType) {
         Blob config = Blob.of(MediaTypes.OCI_EMPTY, "{}".getBytes(StandardCharsets.UTF_8));
         Blob payload = Blob.of("application/octet-stream", ("signature " + System.nanoTime()).getBytes(StandardCharsets.UTF_8));
         String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"artifactType\":\""
@@ -100,7 +100,7 @@ final class TestContent {
     }
 
     /** Writes an OCI layout holding {@code images} (and optionally an index over them) named {@code refName}. */
-    static Path layout(Path dir, String refName, Blob index, List<Image> images) {
+    public static Path layout(Path dir, String refName, Blob index, List<Image> images) {
         try {
             Files.createDirectories(dir.resolve("blobs/sha256"));
             Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
@@ -124,7 +124,7 @@ final class TestContent {
         }
     }
 
-    static Path layout(Path dir, String refName, Image image) {
+    public static Path layout(Path dir, String refName, Image image) {
         return layout(dir, refName, null, List.of(image));
     }
 
@@ -140,7 +140,7 @@ final class TestContent {
      *
      * @return the config's digest
      */
-    static Digest dockerSave(Path tar, String repoTag, int layers, int fileSize) {
+    public static Digest dockerSave(Path tar, String repoTag, int layers, int fileSize) {
         try (OutputStream out = Files.newOutputStream(tar)) {
             List<String> diffIds = new ArrayList<>();
             List<String> paths = new ArrayList<>();

@@ -94,9 +94,11 @@ final class Authenticator {
             }
         }
         for (Challenge c : challenges) {
-            if (c.isBasic() && credentials instanceof Credentials.Basic && !basic) {
+            if (c.isBasic() && credentials instanceof Credentials.Basic b) {
                 basic = true;
-                return true;
+                // parallel first requests all went out anonymous: each is worth sending again,
+                // but not one that carried the credentials already
+                return !b.header().equals(sent);
             }
         }
         return false;

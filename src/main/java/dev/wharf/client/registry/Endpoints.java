@@ -470,6 +470,48 @@ public final class Endpoints {
     }
 
     /**
+     * {@code HEAD /v2/<name>/manifests/<digest>}: whether the repository holds the manifest (a 404
+     * is an answer, not an error). Asks for a push token, as it precedes a copy.
+     */
+    public record ManifestExists(RepositoryName repository, Digest digest) implements Endpoint<Boolean> {
+        @Override
+        public String method() {
+            return "HEAD";
+        }
+
+        @Override
+        public String target() {
+            return manifestPath(repository, new Reference.ByDigest(digest));
+        }
+
+        @Override
+        public Map<String, String> headers() {
+            return Map.of("Accept", MediaTypes.ACCEPT_ANY_MANIFEST);
+        }
+
+        @Override
+        public List<Scope> scopes() {
+            return List.of(Scope.push(repository));
+        }
+
+        @Override
+        public String describe(String registry) {
+            return "manifest " + display(registry, repository, new Reference.ByDigest(digest));
+        }
+
+        @Override
+        public boolean accepts(int status) {
+            return status == 200 || status == 404;
+        }
+
+        @Override
+        public Boolean read(Response response) throws IOException {
+            response.body().close();
+            return response.status() == 200;
+        }
+    }
+
+    /**
      * {@code GET /v2/<name>/manifests/<reference>}: the manifest's exact bytes, verified against the
      * digest asked for (or the one the registry announces).
      */

@@ -6,6 +6,7 @@ import dev.wharf.server.auth.AccessPolicy;
 import dev.wharf.server.blob.BlobEndpoints;
 import dev.wharf.server.catalog.CatalogEndpoint;
 import dev.wharf.server.manifest.ManifestEndpoints;
+import dev.wharf.server.proxy.PullThrough;
 import dev.wharf.server.referrers.ReferrersEndpoint;
 import dev.wharf.server.route.Route;
 import dev.wharf.server.route.Routes;
@@ -26,6 +27,8 @@ import org.springframework.web.bind.annotation.RestController;
  * endpoint answers an unsupported method the same way (405 {@code UNSUPPORTED}). Access has been
  * checked before a request gets here (see {@code dev.wharf.server.auth}); the policy is asked again
  * only for what a route alone does not say: the source of a mount and the catalog's entries.
+ * Reads of manifests and blobs in a pull-through cache's namespace go to {@link PullThrough},
+ * and writes there (but deletes) are refused: caches are read-only.
  */
 @RestController
 public class DistributionApi {
@@ -37,11 +40,13 @@ public class DistributionApi {
     private final ReferrersEndpoint referrers;
     private final CatalogEndpoint catalog;
     private final AccessPolicy access;
+    private final PullThrough proxy;
 
     public DistributionApi(BlobEndpoints blobs, UploadEndpoints uploads, ManifestEndpoints manifests,
                            TagListEndpoint tags, ReferrersEndpoint referrers, CatalogEndpoint catalog,
-                           AccessPolicy access) {
+                           AccessPolicy access, PullThrough proxy) {
         this.access = access;
+        this.proxy = proxy;
         this.blobs = blobs;
         this.uploads = uploads;
         this.manifests = manifests;
@@ -65,21 +70,33 @@ public class DistributionApi {
             allow(method, "GET", "HEAD");
             return ResponseEntity.ok().header("Content-Type", "application/json").body(Map.of());
         }
+        boolean cached = route.repository() != null && proxy.serves(route.repository());
         if (route instanceof Route.Blob r) {
             switch (allow(method, "GET", "HEAD", "DELETE")) {
                 case "DELETE":
                     return blobs.delete(r.repository(), r.digest());
                 default:
-                    blobs.get(r.repository(), r.digest(), request, response);
+                    if (cached) {
+                        proxy.blob(r.repository(), r.digest(), request, response);
+                    } else {
+                        blobs.get(r.repository(), r.digest(), request, response);
+                    }
                     return null;
             }
         }
         if (route instanceof Route.UploadStart r) {
             allow(method, "POST");
+            if (cached) {
+                throw proxy.readOnly(r.repository());
+            }
             return uploads.post(r.repository(), request, access::mayPull);
         }
         if (route instanceof Route.Upload r) {
-            return switch (allow(method, "GET", "PATCH", "PUT", "DELETE")) {
+            String m = allow(method, "GET", "PATCH", "PUT", "DELETE");
+            if (cached) {
+                throw proxy.readOnly(r.repository());
+            }
+            return switch (m) {
                 case "PATCH" -> uploads.patch(r.repository(), r.id(), request);
                 case "PUT" -> uploads.put(r.repository(), r.id(), request);
                 case "DELETE" -> uploads.cancel(r.repository(), r.id());
@@ -87,7 +104,14 @@ public class DistributionApi {
             };
         }
         if (route instanceof Route.Manifest r) {
-            return switch (allow(method, "GET", "HEAD", "PUT", "DELETE")) {
+            String m = allow(method, "GET", "HEAD", "PUT", "DELETE");
+            if (cached && !"DELETE".equals(m)) {
+                if ("PUT".equals(m)) {
+                    throw proxy.readOnly(r.repository());
+                }
+                return proxy.manifest(r.repository(), r.reference(), request);
+            }
+            return switch (m) {
                 case "PUT" -> manifests.put(r.repository(), r.reference(), request);
                 case "DELETE" -> manifests.delete(r.repository(), r.reference());
                 default -> manifests.get(r.repository(), r.reference(), request);

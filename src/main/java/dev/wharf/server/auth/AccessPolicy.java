@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.stereotype.Component;
@@ -33,6 +34,8 @@ import org.springframework.stereotype.Component;
  *   <li>A personal access token allows what its user may do, limited to its scopes; a robot what
  *       its scopes allow within its own namespace.</li>
  *   <li>A bearer token allows exactly its {@code access} claim.</li>
+ *   <li>A pull-through cache's namespace ({@link CacheNamespaces}): admins as anywhere, every
+ *       signed-in user may pull, and everyone when the cache is public.</li>
  *   <li>With {@code wharf.auth.enabled=false} everything is allowed to everyone.</li>
  * </ul>
  *
@@ -52,6 +55,7 @@ public class AccessPolicy {
     private final Users users;
     private final Robots robots;
     private final AccessTokens accessTokens;
+    private final ObjectProvider<CacheNamespaces> caches;
     private final Cache<String, Boolean> publicCache = Caffeine.newBuilder()
             .maximumSize(10_000).expireAfterWrite(CACHE_TTL).build();
     private final Cache<String, Optional<Role>> roleCache = Caffeine.newBuilder()
@@ -59,7 +63,7 @@ public class AccessPolicy {
 
     AccessPolicy(AuthProperties properties, Visibilities visibilities, Memberships memberships,
                  Organizations organizations, Namespaces namespaces, Users users, Robots robots,
-                 AccessTokens accessTokens) {
+                 AccessTokens accessTokens, ObjectProvider<CacheNamespaces> caches) {
         this.enabled = properties.enabled();
         this.visibilities = visibilities;
         this.memberships = memberships;
@@ -68,6 +72,7 @@ public class AccessPolicy {
         this.users = users;
         this.robots = robots;
         this.accessTokens = accessTokens;
+        this.caches = caches;
     }
 
     /** False when {@code wharf.auth.enabled=false}: everything is allowed. */
@@ -154,6 +159,13 @@ public class AccessPolicy {
         } else if (resolved instanceof Principal.Robot r) {
             ranges.addAll(scopeRanges(r.scopes(), Set.of(r.namespace())));
         }
+        if (!(resolved instanceof Principal.User)) {
+            for (CacheNamespaces.CacheNamespace c : caches().all()) {
+                if (c.isPublic()) {
+                    ranges.addAll(CatalogFilter.Range.namespace(c.name(), name -> true));
+                }
+            }
+        }
         return CatalogFilter.of(ranges, true);
     }
 
@@ -162,6 +174,7 @@ public class AccessPolicy {
         Set<String> names = new LinkedHashSet<>();
         names.add(user.name());
         organizations.findByMember(user.id()).forEach(o -> names.add(o.name()));
+        caches().all().forEach(c -> names.add(c.name()));
         return names;
     }
 
@@ -218,19 +231,25 @@ public class AccessPolicy {
 
     /**
      * What {@code principal} may pull, in the form of {@link Visible}: the rules of {@link #allowed}
-     * for a user (their own namespace and every organization they belong to, whatever the role, as
-     * every role pulls) and an admin (everything); anyone else gets the public repositories only.
+     * for a user (their own namespace, every organization they belong to, whatever the role, as
+     * every role pulls, and every pull-through cache) and an admin (everything); anyone else gets
+     * the public repositories and the public caches only.
      */
     public Visible visibleTo(Principal principal) {
         if (!enabled || isAdmin(principal)) {
             return new Visible(true, Set.of());
         }
-        if (principal instanceof Principal.User u) {
-            Set<String> namespaces = new java.util.TreeSet<>(memberships.organizationsOf(u.id()));
-            namespaces.add(u.name());
-            return new Visible(false, namespaces);
+        Set<String> namespaces = new java.util.TreeSet<>();
+        for (CacheNamespaces.CacheNamespace c : caches().all()) {
+            if (c.isPublic() || principal instanceof Principal.User) {
+                namespaces.add(c.name());
+            }
         }
-        return new Visible(false, Set.of());
+        if (principal instanceof Principal.User u) {
+            namespaces.addAll(memberships.organizationsOf(u.id()));
+            namespaces.add(u.name());
+        }
+        return new Visible(false, namespaces);
     }
 
     /**
@@ -436,6 +455,9 @@ public class AccessPolicy {
         if (namespace.equals(user.name())) {
             return Action.all();
         }
+        if (caches().cache(namespace).isPresent()) {
+            return EnumSet.of(Action.PULL);
+        }
         return role(user, namespace).<Set<Action>>map(r -> EnumSet.copyOf(r.actions())).orElse(Action.none());
     }
 
@@ -445,7 +467,14 @@ public class AccessPolicy {
     }
 
     private boolean isPublic(RepositoryName repository) {
+        if (caches().cache(repository.namespace()).map(CacheNamespaces.CacheNamespace::isPublic).orElse(false)) {
+            return true;
+        }
         return publicCache.get(repository.value(), visibilities::isPublic);
+    }
+
+    private CacheNamespaces caches() {
+        return caches.getIfAvailable(() -> CacheNamespaces.NONE);
     }
 
     boolean namespaceExists(String namespace) {

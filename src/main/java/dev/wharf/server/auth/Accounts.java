@@ -313,9 +313,16 @@ public class Accounts {
         return new RepositoryView(name, visibility);
     }
 
-    /** Whether {@code name} is a user's namespace ({@code "user"}), an organization's ({@code "organization"}), or none. */
+    /**
+     * Whether {@code name} is a user's namespace ({@code "user"}), an organization's
+     * ({@code "organization"}), a pull-through cache's ({@code "cache"}), or none.
+     */
     public Optional<String> namespaceKind(String name) {
-        return namespaces.kind(name).map(k -> k == Namespaces.Kind.USER ? "user" : "organization");
+        return namespaces.kind(name).map(k -> switch (k) {
+            case USER -> "user";
+            case ORGANIZATION -> "organization";
+            case CACHE -> "cache";
+        });
     }
 
     // ---- helpers ---------------------------------------------------------------------------------

@@ -5,14 +5,15 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
- * The one name space shared by users and organizations: claiming a name is an insert that fails
- * when either kind holds it already, so "acme" the user and "acme" the organization cannot both exist.
+ * The one name space shared by users, organizations and pull-through caches: claiming a name is an
+ * insert that fails when any kind holds it already, so "acme" the user and "acme" the organization
+ * (or the cache) cannot both exist.
  */
 @Component
 class Namespaces {
 
     /** The kind of a namespace. */
-    enum Kind { USER, ORGANIZATION }
+    enum Kind { USER, ORGANIZATION, CACHE }
 
     private final JdbcClient jdbc;
 
@@ -24,7 +25,11 @@ class Namespaces {
     boolean claim(String name, Kind kind) {
         return jdbc.sql("INSERT INTO namespaces (name, kind) VALUES (:name, :kind) ON CONFLICT (name) DO NOTHING")
                 .param("name", name)
-                .param("kind", kind == Kind.USER ? "user" : "organization")
+                .param("kind", switch (kind) {
+                    case USER -> "user";
+                    case ORGANIZATION -> "organization";
+                    case CACHE -> "cache";
+                })
                 .update() == 1;
     }
 
@@ -33,7 +38,11 @@ class Namespaces {
                 .param("name", name)
                 .query(String.class)
                 .optional()
-                .map(k -> k.equals("user") ? Kind.USER : Kind.ORGANIZATION);
+                .map(k -> switch (k) {
+                    case "user" -> Kind.USER;
+                    case "cache" -> Kind.CACHE;
+                    default -> Kind.ORGANIZATION;
+                });
     }
 
     /**

@@ -58,9 +58,12 @@ class TokenService {
     private final AccessTokens accessTokens;
     private final Robots robots;
     private final Clock clock;
+    private final org.springframework.beans.factory.ObjectProvider<CacheNamespaces> caches;
 
     TokenService(AccessPolicy policy, TokenKeys keys, AuthProperties properties, RefreshTokens refreshTokens,
-                 Users users, AccessTokens accessTokens, Robots robots, Clock authClock) {
+                 Users users, AccessTokens accessTokens, Robots robots, Clock authClock,
+                 org.springframework.beans.factory.ObjectProvider<CacheNamespaces> caches) {
+        this.caches = caches;
         this.policy = policy;
         this.keys = keys;
         this.properties = properties;
@@ -82,9 +85,11 @@ class TokenService {
         Map<String, Set<String>> granted = new LinkedHashMap<>();
         for (TokenScopes.Requested r : requested) {
             if (r.isRepository()) {
-                RepositoryName name = RepositoryName.of(r.name());
+                // in mirror mode a name no local namespace owns is read through the mirror cache:
+                // the token is for the repository its requests will be checked against
+                RepositoryName name = caches.getIfAvailable(() -> CacheNamespaces.NONE).mirrored(RepositoryName.of(r.name()));
                 Set<Action> allowed = policy.allowed(principal, name);
-                Set<String> actions = granted.computeIfAbsent("repository:" + r.name(), k -> new LinkedHashSet<>());
+                Set<String> actions = granted.computeIfAbsent("repository:" + name, k -> new LinkedHashSet<>());
                 for (Action a : Action.values()) {
                     boolean asked = r.actions().contains(a.wire()) || r.actions().contains("*");
                     if (asked && allowed.contains(a)) {

@@ -4,6 +4,9 @@ import dev.wharf.oci.Digest;
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
 import dev.wharf.oci.RepositoryName;
+import dev.wharf.server.db.Conflicts;
+import dev.wharf.server.events.EventType;
+import dev.wharf.server.events.Events;
 import dev.wharf.server.storage.BlobNotFoundException;
 import dev.wharf.server.storage.BlobSource;
 import dev.wharf.server.storage.BlobStore;
@@ -16,6 +19,7 @@ import java.io.OutputStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +28,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * {@code GET}, {@code HEAD} and {@code DELETE} of {@code /v2/<name>/blobs/<digest>}.
@@ -52,10 +57,15 @@ public class BlobEndpoints {
     private final BlobStore store;
     private final Duration redirectTtl;
     private final boolean sendfile;
+    private final TransactionTemplate transactions;
+    private final Events events;
 
     public BlobEndpoints(BlobLinks links, BlobStore store,
                          @Value("${wharf.storage.s3.redirect-ttl:20m}") Duration redirectTtl,
-                         @Value("${wharf.http.sendfile:false}") boolean sendfile) {
+                         @Value("${wharf.http.sendfile:false}") boolean sendfile,
+                         TransactionTemplate transactions, Events events) {
+        this.transactions = transactions;
+        this.events = events;
         this.links = links;
         this.store = store;
         this.redirectTtl = redirectTtl;
@@ -165,9 +175,20 @@ public class BlobEndpoints {
         response.setContentLengthLong(-1);
     }
 
-    /** Unlinks the blob from the repository (202); its bytes stay until garbage collection. */
+    /**
+     * Unlinks the blob from the repository (202) and records {@code blob.deleted} in the same
+     * transaction; its bytes stay until garbage collection.
+     */
     public ResponseEntity<Void> delete(RepositoryName repository, Digest digest) {
-        if (!links.unlink(repository, digest)) {
+        boolean unlinked = Conflicts.retry(3, () -> Boolean.TRUE.equals(transactions.execute(status -> {
+            boolean gone = links.unlink(repository, digest);
+            if (gone) {
+                events.record(EventType.BLOB_DELETED, repository.namespace(), repository.value(), digest.toString(),
+                        Map.of("digest", digest.toString()));
+            }
+            return gone;
+        })));
+        if (!unlinked) {
             throw new OciException(OciErrorCode.BLOB_UNKNOWN, "blob unknown: " + digest, digest.toString());
         }
         return ResponseEntity.accepted().build();

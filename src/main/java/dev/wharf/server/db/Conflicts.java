@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.util.function.Supplier;
 import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.dao.DataAccessException;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Transactions that lost a race with another one and may simply run again: a deadlock or a
@@ -50,5 +51,16 @@ public final class Conflicts {
                 }
             }
         }
+    }
+
+    /**
+     * Like {@link #retry}, for a method that runs its own transaction when called outside one and
+     * joins the caller's otherwise: joined, a conflict aborts the caller's whole transaction, so it
+     * runs once and the caller (which owns the transaction) retries.
+     */
+    public static <T> T retryUnlessJoined(int attempts, Supplier<T> transaction) {
+        return TransactionSynchronizationManager.isActualTransactionActive()
+                ? transaction.get()
+                : retry(attempts, transaction);
     }
 }

@@ -49,7 +49,18 @@ public enum EventType {
     /** Sent to one webhook on request, to try it (never stored as an audit event of its own). */
     WEBHOOK_PING("webhook.ping", true),
     SIGNING_KEY_ROTATED("signing-key.rotated", false),
-    SIGNING_KEY_REVOKED("signing-key.revoked", false);
+    SIGNING_KEY_REVOKED("signing-key.revoked", false),
+    /** A pull-through cache was made through the API (data: url, public). */
+    PROXY_CACHE_CREATED("proxy-cache.created", false),
+    /** A pull-through cache was changed (data: what changed, never credentials). */
+    PROXY_CACHE_UPDATED("proxy-cache.updated", false),
+    /** A pull-through cache was deleted with what it cached (data: repositories). */
+    PROXY_CACHE_DELETED("proxy-cache.deleted", false),
+    /** A replication rule was made (data: direction, target, repositories, trigger). */
+    REPLICATION_CREATED("replication.created", false),
+    /** A replication rule was changed (data: what changed, never credentials). */
+    REPLICATION_UPDATED("replication.updated", false),
+    REPLICATION_DELETED("replication.deleted", false);
 
     private static final Map<String, EventType> BY_WIRE = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(EventType::wire, Function.identity()));

@@ -8,7 +8,6 @@ import dev.wharf.oci.RepositoryName;
 import dev.wharf.oci.Tag;
 import dev.wharf.server.catalog.Repositories;
 import dev.wharf.server.route.Routes;
-import dev.wharf.server.tag.Tags;
 import dev.wharf.server.web.QueryParams;
 import dev.wharf.server.web.RequestBodies;
 import dev.wharf.server.web.RequestBodyException;
@@ -40,16 +39,14 @@ public class ManifestEndpoints {
 
     private final Manifests manifests;
     private final ManifestService service;
-    private final Tags tags;
     private final Repositories repositories;
     private final PullCounter pulls;
     private final int maxSize;
 
-    public ManifestEndpoints(Manifests manifests, ManifestService service, Tags tags, Repositories repositories,
+    public ManifestEndpoints(Manifests manifests, ManifestService service, Repositories repositories,
                              PullCounter pulls, @Value("${wharf.manifest.max-size:4MB}") DataSize maxSize) {
         this.manifests = manifests;
         this.service = service;
-        this.tags = tags;
         this.repositories = repositories;
         this.pulls = pulls;
         this.maxSize = (int) maxSize.toBytes();
@@ -61,6 +58,16 @@ public class ManifestEndpoints {
                 ? manifests.findByTag(repository, tag)
                 : manifests.findByDigest(repository, reference.digestOrNull());
         Manifests.Stored manifest = found.orElseThrow(() -> unknown(repository, reference));
+        return respond(repository, reference, manifest, request);
+    }
+
+    /**
+     * The answer to a GET or HEAD of {@code manifest}, found at {@code reference} (a pull-through
+     * cache finds it its own way): its exact bytes and media type, 404 when the Accept headers do
+     * not allow its type. A GET counts as a pull.
+     */
+    public ResponseEntity<byte[]> respond(RepositoryName repository, Reference reference, Manifests.Stored manifest,
+                                          HttpServletRequest request) {
         if (!acceptable(request.getHeaders(HttpHeaders.ACCEPT), manifest.mediaType())) {
             throw new OciException(OciErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is a "
                     + manifest.mediaType() + ", which the Accept header does not allow");
@@ -99,8 +106,8 @@ public class ManifestEndpoints {
     /** Deletes a manifest (by digest) or a tag (by tag). */
     public ResponseEntity<Void> delete(RepositoryName repository, Reference reference) {
         boolean deleted = reference instanceof Tag tag
-                ? tags.delete(repository, tag)
-                : manifests.delete(repository, reference.digestOrNull());
+                ? service.deleteTag(repository, tag)
+                : service.deleteManifest(repository, reference.digestOrNull());
         if (!deleted) {
             throw unknown(repository, reference);
         }

@@ -85,15 +85,51 @@ public class ManifestService {
             repositories.pushed(repositoryId);
             checkReferences(repositoryId, manifest);
             long id = manifests.insert(repositoryId, manifest, allTags.isEmpty());
+            Map<Tag, String> moved = new LinkedHashMap<>();
             for (Tag tag : allTags) {
-                tags.set(repositoryId, tag, id);
+                tags.set(repositoryId, tag, id).ifPresent(previous -> moved.put(tag, previous));
             }
             events.record(EventType.MANIFEST_PUSHED, repository.namespace(), repository.value(),
                     allTags.isEmpty() ? manifest.digest().toString() : allTags.get(0).value(), pushed(manifest, allTags));
+            moved.forEach((tag, previous) -> events.record(EventType.TAG_MOVED, repository.namespace(),
+                    repository.value(), tag.value(),
+                    Map.of("tag", tag.value(), "digest", manifest.digest().toString(), "previous", previous)));
             return null;
         }));
         Descriptor subject = manifest.subject();
         return new Pushed(manifest.digest(), subject == null ? null : subject.digest(), List.copyOf(extraTags));
+    }
+
+    /**
+     * Deletes a tag (its manifest stays) and records {@code tag.deleted} in the same transaction.
+     *
+     * @return false when the repository has no such tag
+     */
+    public boolean deleteTag(RepositoryName repository, Tag tag) {
+        return Conflicts.retry(3, () -> Boolean.TRUE.equals(transactions.execute(status -> {
+            boolean deleted = tags.delete(repository, tag);
+            if (deleted) {
+                events.record(EventType.TAG_DELETED, repository.namespace(), repository.value(), tag.value(),
+                        Map.of("tag", tag.value()));
+            }
+            return deleted;
+        })));
+    }
+
+    /**
+     * Deletes a manifest with its tags and records {@code manifest.deleted} in the same transaction.
+     *
+     * @return false when the repository has no such manifest
+     */
+    public boolean deleteManifest(RepositoryName repository, Digest digest) {
+        return Conflicts.retry(3, () -> Boolean.TRUE.equals(transactions.execute(status -> {
+            boolean deleted = manifests.delete(repository, digest);
+            if (deleted) {
+                events.record(EventType.MANIFEST_DELETED, repository.namespace(), repository.value(), digest.toString(),
+                        Map.of("digest", digest.toString()));
+            }
+            return deleted;
+        })));
     }
 
     private static Map<String, Object> pushed(ManifestPayload manifest, List<Tag> tags) {

@@ -190,12 +190,13 @@ public class Manifests {
 
     /**
      * Deletes the manifest, its tags and its references, and queues the garbage-collection reviews
-     * this calls for. Runs its own statement (outside a transaction), again when it lost a race.
+     * this calls for. Runs its own transaction, again when it lost a race; in the caller's when
+     * called in one (the caller retries).
      */
     public boolean delete(RepositoryName repository, Digest digest) {
         // locked first, deleted by a new statement: one that waited for a referrer being pushed
         // would not see that referrer, and could not queue its review
-        return Conflicts.retry(3, () -> Boolean.TRUE.equals(transactions.execute(status -> {
+        return Conflicts.retryUnlessJoined(3, () -> Boolean.TRUE.equals(transactions.execute(status -> {
             Optional<Long> id = jdbc.sql("""
                             SELECT m.id FROM manifests m JOIN repositories r ON r.id = m.repository_id
                             WHERE r.name = :repository AND m.digest = :digest FOR UPDATE OF m""")

@@ -118,4 +118,30 @@ public final class Routes {
     public static String uploadPath(RepositoryName name, UUID id) {
         return PREFIX + name + "/blobs/uploads/" + id;
     }
+
+    /**
+     * The same route on another repository (a mirrored name read through its cache); routes
+     * without a repository are returned as they are.
+     */
+    public static Route withRepository(Route route, RepositoryName name) {
+        if (route instanceof Route.TagList) {
+            return new Route.TagList(name);
+        }
+        if (route instanceof Route.Manifest r) {
+            return new Route.Manifest(name, r.reference());
+        }
+        if (route instanceof Route.Blob r) {
+            return new Route.Blob(name, r.digest());
+        }
+        if (route instanceof Route.UploadStart) {
+            return new Route.UploadStart(name);
+        }
+        if (route instanceof Route.Upload r) {
+            return new Route.Upload(name, r.id());
+        }
+        if (route instanceof Route.Referrers r) {
+            return new Route.Referrers(name, r.digest());
+        }
+        return route;
+    }
 }

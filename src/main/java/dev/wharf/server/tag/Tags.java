@@ -25,8 +25,11 @@ public class Tags {
      * Points the tag at the manifest, creating or moving it; call in a transaction. The manifest a
      * moved tag leaves is queued for a garbage-collection review. A new tag costs one statement,
      * as before; a tag that moves is locked first so that the manifest it leaves is the one queued.
+     *
+     * @return the digest of the manifest the tag left when it moved; empty when it was created or
+     *         already pointed at the manifest
      */
-    public void set(long repositoryId, Tag tag, long manifestId) {
+    public Optional<String> set(long repositoryId, Tag tag, long manifestId) {
         while (true) {
             boolean created = jdbc.sql("""
                             INSERT INTO tags (repository_id, name, manifest_id) VALUES (:repository, :name, :manifest)
@@ -38,7 +41,7 @@ public class Tags {
                     .optional()
                     .isPresent();
             if (created) {
-                return;
+                return Optional.empty();
             }
             Optional<Long> old = jdbc.sql("""
                             SELECT manifest_id FROM tags WHERE repository_id = :repository AND name = :name FOR UPDATE""")
@@ -50,23 +53,27 @@ public class Tags {
                 continue; // deleted meanwhile: create it
             }
             if (old.get() == manifestId) {
-                return;
+                return Optional.empty();
             }
-            jdbc.sql("""
+            return jdbc.sql("""
                             WITH moved AS (
                                 UPDATE tags SET manifest_id = :manifest, updated_at = now()
-                                WHERE repository_id = :repository AND name = :name RETURNING 1)
-                            INSERT INTO gc_manifest_reviews (repository_id, digest)
-                            SELECT m.repository_id, m.digest FROM manifests m
-                            WHERE m.id = :old AND EXISTS (SELECT 1 FROM moved)
-                            ON CONFLICT (repository_id, digest) DO UPDATE
-                            SET queued_at = GREATEST(gc_manifest_reviews.queued_at, EXCLUDED.queued_at)""")
+                                WHERE repository_id = :repository AND name = :name RETURNING 1),
+                            left_behind AS (
+                                SELECT m.repository_id, m.digest FROM manifests m
+                                WHERE m.id = :old AND EXISTS (SELECT 1 FROM moved)),
+                            review AS (
+                                INSERT INTO gc_manifest_reviews (repository_id, digest)
+                                SELECT repository_id, digest FROM left_behind
+                                ON CONFLICT (repository_id, digest) DO UPDATE
+                                SET queued_at = GREATEST(gc_manifest_reviews.queued_at, EXCLUDED.queued_at))
+                            SELECT digest FROM left_behind""")
                     .param("repository", repositoryId)
                     .param("name", tag.value())
                     .param("manifest", manifestId)
                     .param("old", old.get())
-                    .update();
-            return;
+                    .query(String.class)
+                    .optional();
         }
     }
 
@@ -74,10 +81,10 @@ public class Tags {
      * Removes the tag; the manifest stays, queued for a garbage-collection review. The tag is locked
      * first and deleted by a new statement: one that waited for a push moving the tag would not see
      * the manifest that push stored, and could not queue its review. Runs its own transaction, again
-     * when it lost a race.
+     * when it lost a race; in the caller's when called in one (the caller retries).
      */
     public boolean delete(RepositoryName repository, Tag tag) {
-        return Conflicts.retry(3, () -> Boolean.TRUE.equals(transactions.execute(status -> {
+        return Conflicts.retryUnlessJoined(3, () -> Boolean.TRUE.equals(transactions.execute(status -> {
             Optional<Long> repositoryId = jdbc.sql("""
                             SELECT t.repository_id FROM tags t JOIN repositories r ON r.id = t.repository_id
                             WHERE r.name = :repository AND t.name = :name FOR UPDATE OF t""")

@@ -95,7 +95,7 @@ class NamespaceController {
         if ("organization".equals(kind.orElse(null)) && member) {
             model.addAttribute("members", accounts.members(actor, namespace));
         }
-        if (owner && kind.isPresent()) {
+        if (owner && kind.isPresent() && !"cache".equals(kind.get())) {
             model.addAttribute("robots", credentials.robots(actor, namespace));
         }
         return "ui/namespace";

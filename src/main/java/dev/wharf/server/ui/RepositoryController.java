@@ -11,9 +11,9 @@ import dev.wharf.server.auth.Accounts;
 import dev.wharf.server.auth.Action;
 import dev.wharf.server.auth.Principal;
 import dev.wharf.server.catalog.RepositoryListing;
+import dev.wharf.server.manifest.ManifestService;
 import dev.wharf.server.manifest.Manifests;
 import dev.wharf.server.tag.TagListing;
-import dev.wharf.server.tag.Tags;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -68,12 +68,12 @@ class RepositoryController {
     private final AccessPolicy policy;
     private final RepositoryListing listing;
     private final TagListing tagListing;
-    private final Tags tags;
+    private final ManifestService tags;
     private final Manifests manifests;
     private final Images images;
     private final Accounts accounts;
 
-    RepositoryController(AccessPolicy policy, RepositoryListing listing, TagListing tagListing, Tags tags,
+    RepositoryController(AccessPolicy policy, RepositoryListing listing, TagListing tagListing, ManifestService tags,
                          Manifests manifests, Images images, Accounts accounts) {
         this.policy = policy;
         this.listing = listing;
@@ -306,7 +306,7 @@ class RepositoryController {
         String back = "redirect:/r/" + repository;
         if (target instanceof DeleteTag delete) {
             requireAllowed(viewer, repository, Action.DELETE, "delete tags in " + repository);
-            if (!tags.delete(repository, delete.tag())) {
+            if (!tags.deleteTag(repository, delete.tag())) {
                 throw new UiErrors.NotFound("There is no tag " + delete.tag() + " in " + repository + ".");
             }
             redirect.addFlashAttribute("notice", "Tag " + delete.tag() + " deleted. The image stays, by digest, "

@@ -43,6 +43,12 @@ public class ErrorAdvice {
         return errors.response(request, e);
     }
 
+    @ExceptionHandler(DependencyUnavailableException.class)
+    ResponseEntity<Object> dependencyUnavailable(HttpServletRequest request, DependencyUnavailableException e) {
+        log.info("{} {}: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
+        return ErrorResponses.unavailableResponse(request, e.getMessage());
+    }
+
     @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
     ResponseEntity<Object> methodNotAllowed(HttpServletRequest request, HttpRequestMethodNotSupportedException e) {
         HttpHeaders headers = new HttpHeaders();

@@ -239,6 +239,77 @@ class BadInputIT {
         assertThat(RegistryHttp.errorCode(response)).isEqualTo("UNSUPPORTED");
     }
 
+    /** Cache bodies that make no sound cache: 400, never a 5xx. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"{", "[]", "{}", "{\"name\":\"Upper\",\"url\":\"https://r.example\"}",
+            "{\"name\":\"c\"}", "{\"name\":\"c\",\"url\":\"ftp://r.example\"}",
+            "{\"name\":\"c\",\"url\":\"https://r.example/v2/\"}", "{\"name\":\"c\",\"url\":\"https://u:p@r.example\"}",
+            "{\"name\":\"c\",\"url\":\"https://r.example#x\"}", "{\"name\":\"c\",\"url\":\"not a url\"}",
+            "{\"name\":\"c\",\"url\":\"https://r.example\",\"tagTtl\":\"soon\"}",
+            "{\"name\":\"c\",\"url\":\"https://r.example\",\"tagTtl\":\"-5s\"}",
+            "{\"name\":\"c\",\"url\":\"https://r.example\",\"maxBytes\":\"lots\"}",
+            "{\"name\":\"c\",\"url\":\"https://r.example\",\"maxBytes\":-1}",
+            "{\"name\":\"c\",\"url\":\"https://r.example\",\"maxBytes\":1.5}",
+            "{\"name\":\"c\",\"url\":\"https://r.example\",\"username\":\"u\"}",
+            "{\"name\":\"c\",\"url\":\"https://r.example\",\"username\":\"a:b\",\"password\":\"p\"}",
+            "{\"name\":\"c\",\"url\":\"https://r.example\",\"password\":\"p\\u0000\",\"username\":\"u\"}",
+            "{\"name\":\"c\",\"url\":\"https://r.example\",\"public\":\"yes\"}"})
+    void badProxyCachesAre400(String body) {
+        HttpResponse<byte[]> response = send("POST", "/api/v1/proxy-caches", body.getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json");
+
+        assertThat(response.statusCode()).as(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(400);
+        assertThat(RegistryHttp.errorCode(response)).isEqualTo("UNSUPPORTED");
+    }
+
+    /** Replication rules that make no sound rule: 400, never a 5xx. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"{", "[]", "{}", "{\"name\":\"r\"}",
+            "{\"name\":\"r\",\"repositories\":\"UPPER\",\"target\":{\"url\":\"https://r.example\"}}",
+            "{\"name\":\"r\",\"repositories\":\"a/**\"}",
+            "{\"name\":\"r\",\"repositories\":\"a/**\",\"target\":{\"url\":\"gopher://r.example\"}}",
+            "{\"name\":\"r\",\"repositories\":\"a/**\",\"target\":\"https://r.example\"}",
+            "{\"name\":\"r\",\"repositories\":\"a/**\",\"target\":{\"url\":\"https://r.example\"},\"trigger\":\"hourly\"}",
+            "{\"name\":\"r\",\"repositories\":\"a/**\",\"target\":{\"url\":\"https://r.example\"},\"trigger\":\"schedule\"}",
+            "{\"name\":\"r\",\"repositories\":\"a/**\",\"target\":{\"url\":\"https://r.example\"},\"trigger\":\"schedule\",\"schedule\":\"1s\"}",
+            "{\"name\":\"r\",\"repositories\":\"a/**\",\"target\":{\"url\":\"https://r.example\"},\"schedule\":\"1h\"}",
+            "{\"name\":\"r\",\"repositories\":\"a/**\",\"target\":{\"url\":\"https://r.example\"},\"direction\":\"sideways\"}",
+            "{\"name\":\"r\",\"repositories\":\"a/**\",\"target\":{\"url\":\"https://r.example\"},\"direction\":\"pull\",\"trigger\":\"on-push\"}",
+            "{\"name\":\"r\",\"repositories\":\"a/**\",\"target\":{\"url\":\"https://r.example\"},\"direction\":\"pull\",\"deletes\":true}",
+            "{\"name\":\"r\",\"repositories\":\"a/**\",\"target\":{\"url\":\"https://r.example\"},\"targetPrefix\":\"no-slash\"}",
+            "{\"name\":\"r\",\"repositories\":\"a/**\",\"target\":{\"url\":\"https://r.example\"},\"targetPrefix\":\"Bad/\"}",
+            "{\"name\":\"r\",\"repositories\":\"a/**\",\"target\":{\"url\":\"https://r.example\",\"password\":\"p\"}}",
+            "{\"name\":\"r\",\"repositories\":\"a/**\",\"target\":{\"url\":\"https://r.example\"},\"deletes\":\"maybe\"}"})
+    void badReplicationsAre400(String body) {
+        HttpResponse<byte[]> response = send("POST", "/api/v1/replications", body.getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json");
+
+        assertThat(response.statusCode()).as(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(400);
+        assertThat(RegistryHttp.errorCode(response)).isEqualTo("UNSUPPORTED");
+    }
+
+    @Test
+    void unknownCachesAndReplicationsAre404AndBadChangesAre400() {
+        for (String path : List.of("/api/v1/proxy-caches/nope", "/api/v1/replications/nope")) {
+            HttpResponse<byte[]> get = send("GET", path, null);
+            assertThat(get.statusCode()).isEqualTo(404);
+            assertThat(RegistryHttp.errorCode(get)).isEqualTo("NAME_UNKNOWN");
+            assertThat(send("DELETE", path, null).statusCode()).isEqualTo(404);
+            assertThat(send("PATCH", path, "{}".getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json")
+                    .statusCode()).isEqualTo(404);
+        }
+        assertThat(send("POST", "/api/v1/replications/nope/run", null).statusCode()).isEqualTo(404);
+        assertThat(send("GET", "/api/v1/proxy-caches/" + "x".repeat(5000), null).statusCode()).isEqualTo(404);
+        String name = "bad-input-" + System.nanoTime() % 100000;
+        assertThat(send("POST", "/api/v1/proxy-caches", ("{\"name\":\"" + name + "\",\"url\":\"https://r.example\"}")
+                .getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json").statusCode()).isEqualTo(201);
+        assertThat(send("PATCH", "/api/v1/proxy-caches/" + name, "{\"tagTtl\":\"later\"}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json").statusCode()).isEqualTo(400);
+        assertThat(send("PATCH", "/api/v1/proxy-caches/" + name, "{\"name\":\"other\"}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json").statusCode()).isEqualTo(400);
+        assertThat(send("DELETE", "/api/v1/proxy-caches/" + name, null).statusCode()).isEqualTo(204);
+    }
+
     @Test
     void webhookOfAnUnknownNamespaceIs404AndAHugeUrlIs400() {
         HttpResponse<byte[]> unknown = send("POST", "/api/v1/namespaces/nobody/webhooks",

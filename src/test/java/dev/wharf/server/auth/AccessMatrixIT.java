@@ -433,7 +433,27 @@ class AccessMatrixIT {
                 new ApiRoute("POST /api/v1/keys", "POST", "/api/v1/keys", null, 201, Set.of()),
                 new ApiRoute("POST /api/v1/keys/{kid}/revoke", "POST", "/api/v1/keys/no-such-kid/revoke", null, 404,
                         Set.of()),
-                new ApiRoute("POST /api/v1/gc", "POST", "/api/v1/gc?dryRun=true&inventory=true", null, 200, Set.of()));
+                new ApiRoute("POST /api/v1/gc", "POST", "/api/v1/gc?dryRun=true&inventory=true", null, 200, Set.of()),
+                // pull-through caches and replication: admins only (upstream credentials, every repository)
+                new ApiRoute("GET /api/v1/proxy-caches", "GET", "/api/v1/proxy-caches", null, 200, Set.of()),
+                new ApiRoute("POST /api/v1/proxy-caches", "POST", "/api/v1/proxy-caches",
+                        "{\"name\":\"cache%d\",\"url\":\"https://registry.example\"}", 201, Set.of()),
+                new ApiRoute("GET /api/v1/proxy-caches/{name}", "GET", "/api/v1/proxy-caches/none", null, 404, Set.of()),
+                new ApiRoute("PATCH /api/v1/proxy-caches/{name}", "PATCH", "/api/v1/proxy-caches/none",
+                        "{\"public\":true}", 404, Set.of()),
+                new ApiRoute("DELETE /api/v1/proxy-caches/{name}", "DELETE", "/api/v1/proxy-caches/none", null, 404,
+                        Set.of()),
+                new ApiRoute("GET /api/v1/replications", "GET", "/api/v1/replications", null, 200, Set.of()),
+                new ApiRoute("POST /api/v1/replications", "POST", "/api/v1/replications",
+                        "{\"name\":\"r%d\",\"repositories\":\"acme/**\",\"target\":{\"url\":\"https://registry.example\"},"
+                                + "\"trigger\":\"manual\"}", 201, Set.of()),
+                new ApiRoute("GET /api/v1/replications/{name}", "GET", "/api/v1/replications/none", null, 404, Set.of()),
+                new ApiRoute("PATCH /api/v1/replications/{name}", "PATCH", "/api/v1/replications/none",
+                        "{\"enabled\":false}", 404, Set.of()),
+                new ApiRoute("DELETE /api/v1/replications/{name}", "DELETE", "/api/v1/replications/none", null, 404,
+                        Set.of()),
+                new ApiRoute("POST /api/v1/replications/{name}/run", "POST", "/api/v1/replications/none/run", null, 404,
+                        Set.of()));
     }
 
     static Stream<Arguments> apiMatrix() {

@@ -66,6 +66,40 @@ class AuditIT {
     }
 
     @Test
+    void movedTagsDeletedTagsManifestsAndBlobsAreRecorded() {
+        String olga = Auth.basic("olga", "olga-password-1");
+        byte[] first = auth.pushImage("aud/moves", "1", olga);
+        byte[] second = auth.pushImage("aud/moves", "1", olga);
+        String firstDigest = dev.wharf.oci.Digest.sha256(first).toString();
+        String secondDigest = dev.wharf.oci.Digest.sha256(second).toString();
+
+        JsonNode moved = only(auth.apiOk("GET", "/api/v1/audit?namespace=aud&type=tag.moved", olga, null));
+        assertThat(moved.path("repository").asString()).isEqualTo("aud/moves");
+        assertThat(moved.path("target").asString()).isEqualTo("1");
+        assertThat(moved.path("data").path("digest").asString()).isEqualTo(secondDigest);
+        assertThat(moved.path("data").path("previous").asString()).isEqualTo(firstDigest);
+
+        // pushing the same manifest under the same tag again moves nothing
+        dev.wharf.testing.RegistryHttp.check(auth.send("PUT", "/v2/aud/moves/manifests/1", olga, second,
+                "Content-Type", dev.wharf.oci.MediaTypes.OCI_MANIFEST), 201);
+        assertThat(all(auth.apiOk("GET", "/api/v1/audit?namespace=aud&type=tag.moved", olga, null))).hasSize(1);
+
+        assertThat(auth.send("DELETE", "/v2/aud/moves/manifests/1", olga, null).statusCode()).isEqualTo(202);
+        assertThat(only(auth.apiOk("GET", "/api/v1/audit?namespace=aud&type=tag.deleted", olga, null))
+                .path("data").path("tag").asString()).isEqualTo("1");
+        assertThat(auth.send("DELETE", "/v2/aud/moves/manifests/" + firstDigest, olga, null).statusCode()).isEqualTo(202);
+        assertThat(only(auth.apiOk("GET", "/api/v1/audit?namespace=aud&type=manifest.deleted", olga, null))
+                .path("data").path("digest").asString()).isEqualTo(firstDigest);
+
+        dev.wharf.oci.Digest blob = auth.pushBlob("aud/moves", "loose blob".getBytes(java.nio.charset.StandardCharsets.UTF_8), olga);
+        assertThat(auth.send("DELETE", "/v2/aud/moves/blobs/" + blob, olga, null).statusCode()).isEqualTo(202);
+        assertThat(auth.send("DELETE", "/v2/aud/moves/blobs/" + blob, olga, null).statusCode()).isEqualTo(404);
+        JsonNode deleted = only(auth.apiOk("GET", "/api/v1/audit?namespace=aud&type=blob.deleted", olga, null));
+        assertThat(deleted.path("target").asString()).isEqualTo(blob.toString());
+        assertThat(deleted.path("actor").asString()).isEqualTo("olga");
+    }
+
+    @Test
     void signInsAreRecordedOnceVerifiedAndFailuresAlways() {
         auth.createUser("sig", "sig-password-1");
         assertThat(auth.send("GET", "/v2/", Auth.basic("sig", "wrong-password"), null).statusCode()).isEqualTo(401);
