@@ -5,6 +5,15 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
 import dev.wharf.oci.RepositoryName;
+import dev.wharf.server.auth.account.AccessTokens;
+import dev.wharf.server.auth.account.Memberships;
+import dev.wharf.server.auth.account.Namespaces;
+import dev.wharf.server.auth.account.Organizations;
+import dev.wharf.server.auth.account.RobotAccount;
+import dev.wharf.server.auth.account.Robots;
+import dev.wharf.server.auth.account.Role;
+import dev.wharf.server.auth.account.UserAccount;
+import dev.wharf.server.auth.account.Users;
 import dev.wharf.server.catalog.CatalogFilter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -379,7 +388,7 @@ public class AccessPolicy {
      * token, the token grants pull, push and delete on that repository. For changes to one
      * repository's settings (visibility).
      */
-    void requireRepositoryOwner(Principal principal, RepositoryName repository) {
+    public void requireRepositoryOwner(Principal principal, RepositoryName repository) {
         if (!owns(principal, repository.namespace())) {
             throw denied("you do not own namespace " + repository.namespace());
         }
@@ -390,7 +399,7 @@ public class AccessPolicy {
     }
 
     /** 403 unless {@link #tokenCovers} the namespace with {@code actions}. */
-    void requireTokenCovers(Principal principal, String namespace, Set<Action> actions) {
+    public void requireTokenCovers(Principal principal, String namespace, Set<Action> actions) {
         if (!tokenCovers(principal, namespace, actions)) {
             throw denied("this access token's scopes do not cover " + namespace + "/** with "
                     + String.join(", ", actions.stream().map(Action::wire).toList()));
@@ -404,7 +413,7 @@ public class AccessPolicy {
      * component has wildcards matching the namespace followed by {@code /**}, or {@code **}) and
      * that grant the actions together. Whether the token's user has the rights is asked apart.
      */
-    boolean tokenCovers(Principal principal, String namespace, Set<Action> actions) {
+    public boolean tokenCovers(Principal principal, String namespace, Set<Action> actions) {
         if (!enabled || !(principal instanceof Principal.PersonalToken t)) {
             return true;
         }
@@ -442,7 +451,7 @@ public class AccessPolicy {
     }
 
     /** Forgets cached roles and visibility after a change (other replicas follow within seconds). */
-    void changed() {
+    public void changed() {
         publicCache.invalidateAll();
         roleCache.invalidateAll();
     }
@@ -477,11 +486,11 @@ public class AccessPolicy {
         return caches.getIfAvailable(() -> CacheNamespaces.NONE);
     }
 
-    boolean namespaceExists(String namespace) {
+    public boolean namespaceExists(String namespace) {
         return namespaces.kind(namespace).isPresent();
     }
 
-    static OciException denied(String message) {
+    public static OciException denied(String message) {
         return new OciException(OciErrorCode.DENIED, message);
     }
 }

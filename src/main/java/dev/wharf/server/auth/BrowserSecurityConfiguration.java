@@ -2,6 +2,9 @@ package dev.wharf.server.auth;
 
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
+import dev.wharf.server.auth.account.CredentialChecker;
+import dev.wharf.server.auth.account.UserAccount;
+import dev.wharf.server.auth.account.Users;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;

@@ -1,6 +1,8 @@
 package dev.wharf.server.auth;
 
 import dev.wharf.oci.OciException;
+import dev.wharf.server.auth.account.CredentialChecker;
+import dev.wharf.server.auth.token.TokenVerifier;
 import dev.wharf.server.route.Route;
 import dev.wharf.server.web.AccessLog;
 import jakarta.servlet.FilterChain;
@@ -28,7 +30,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * and GET of an upload session its own subject started: a push authorized at its start is not
  * broken by the token expiring before the final PUT.
  */
-final class CredentialsFilter extends OncePerRequestFilter {
+public final class CredentialsFilter extends OncePerRequestFilter {
 
     private final TokenVerifier tokens;
     private final CredentialChecker credentials;
@@ -119,7 +121,7 @@ final class CredentialsFilter extends OncePerRequestFilter {
     }
 
     /** {@code [user, secret]} of a Basic header value, or null when it is malformed. */
-    static String[] decodeBasic(String encoded) {
+    public static String[] decodeBasic(String encoded) {
         String decoded;
         try {
             decoded = new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8);

@@ -20,7 +20,7 @@ import org.springframework.stereotype.Component;
  * time is the auth clock's.
  */
 @Component
-class LoginThrottle {
+public class LoginThrottle {
 
     private static final class Window {
         int failures;
@@ -41,7 +41,7 @@ class LoginThrottle {
     }
 
     /** Throws 429 when {@code account} from {@code address}, or {@code address} itself, is blocked. */
-    void check(String account, String address) {
+    public void check(String account, String address) {
         Instant now = clock.instant();
         if (account != null) {
             blocked(accounts.getIfPresent(key(account, address)), now);
@@ -51,12 +51,12 @@ class LoginThrottle {
         }
     }
 
-    void failure(String account, String address) {
+    public void failure(String account, String address) {
         record(accounts, key(account, address), limits.maxPerAccount());
         record(addresses, address, limits.maxPerAddress());
     }
 
-    void success(String account, String address) {
+    public void success(String account, String address) {
         if (account != null) {
             accounts.invalidate(key(account, address));
         }

@@ -11,7 +11,7 @@ import org.springframework.web.context.request.ServletRequestAttributes;
 
 /** The audit log's view of the current request: its principal, client address and request id. */
 @Component
-class RequestActors implements Actors {
+public class RequestActors implements Actors {
 
     private final AccessPolicy access;
 
@@ -30,7 +30,7 @@ class RequestActors implements Actors {
     }
 
     /** The actor a principal is, without address. */
-    static Actor of(Principal principal) {
+    public static Actor of(Principal principal) {
         if (principal instanceof Principal.User u) {
             return new Actor(u.name(), "user", null, null);
         }

@@ -12,27 +12,27 @@ import java.util.Locale;
  * the secret (256 random bits) is compared by SHA-256 hash in constant time. A fast hash is right
  * here: the secret is random and long, so there is nothing to brute-force.
  */
-final class Secrets {
+public final class Secrets {
 
-    static final String PAT = "wharf_pat";
-    static final String ROBOT = "wharf_rbt";
-    static final String REFRESH = "wharf_rt";
+    public static final String PAT = "wharf_pat";
+    public static final String ROBOT = "wharf_rbt";
+    public static final String REFRESH = "wharf_rt";
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] ID_ALPHABET = "abcdefghijkmnopqrstuvwxyz23456789".toCharArray();
 
     /** A parsed secret. */
-    record Parsed(String prefix, String publicId, String secret) {
+    public record Parsed(String prefix, String publicId, String secret) {
     }
 
     /** A new secret: its full text (shown once) and what is stored. */
-    record Issued(String text, String publicId, byte[] hash) {
+    public record Issued(String text, String publicId, byte[] hash) {
     }
 
     private Secrets() {
     }
 
-    static Issued issue(String prefix) {
+    public static Issued issue(String prefix) {
         String id = publicId();
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
@@ -52,7 +52,7 @@ final class Secrets {
     }
 
     /** Splits {@code text} when it has the form of a secret with {@code prefix}; null otherwise. */
-    static Parsed parse(String text, String prefix) {
+    public static Parsed parse(String text, String prefix) {
         if (text == null || !text.startsWith(prefix + "_") || text.length() > 200) {
             return null;
         }
@@ -68,7 +68,7 @@ final class Secrets {
         return new Parsed(prefix, id, rest.substring(sep + 1));
     }
 
-    static byte[] sha256(String text) {
+    public static byte[] sha256(String text) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {
@@ -77,12 +77,12 @@ final class Secrets {
     }
 
     /** Constant-time comparison of the hash of {@code text} with {@code stored}. */
-    static boolean matches(String text, byte[] stored) {
+    public static boolean matches(String text, byte[] stored) {
         return stored != null && MessageDigest.isEqual(sha256(text), stored);
     }
 
     /** A random password for the first admin: 24 characters, about 140 bits. */
-    static String password() {
+    public static String password() {
         byte[] bytes = new byte[18];
         RANDOM.nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);

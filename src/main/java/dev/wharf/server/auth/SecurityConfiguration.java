@@ -2,6 +2,10 @@ package dev.wharf.server.auth;
 
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
+import dev.wharf.server.auth.account.ActiveAccounts;
+import dev.wharf.server.auth.account.CredentialChecker;
+import dev.wharf.server.auth.token.TokenKeys;
+import dev.wharf.server.auth.token.TokenVerifier;
 import dev.wharf.server.web.ErrorResponses;
 import dev.wharf.server.events.Events;
 import java.time.Clock;

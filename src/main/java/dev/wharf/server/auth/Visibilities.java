@@ -5,7 +5,7 @@ import org.springframework.stereotype.Component;
 
 /** Which repositories are public. A repository without a row (also one not pushed yet) is private. */
 @Component
-class Visibilities {
+public class Visibilities {
 
     private final JdbcClient jdbc;
 
@@ -13,7 +13,7 @@ class Visibilities {
         this.jdbc = jdbc;
     }
 
-    boolean isPublic(String repository) {
+    public boolean isPublic(String repository) {
         return jdbc.sql("SELECT public FROM repository_visibility WHERE name = :name")
                 .param("name", repository)
                 .query(Boolean.class)
@@ -21,7 +21,7 @@ class Visibilities {
                 .orElse(false);
     }
 
-    void set(String repository, boolean isPublic) {
+    public void set(String repository, boolean isPublic) {
         jdbc.sql("""
                         INSERT INTO repository_visibility (name, public, updated_at) VALUES (:name, :public, now())
                         ON CONFLICT (name) DO UPDATE SET public = EXCLUDED.public, updated_at = now()""")

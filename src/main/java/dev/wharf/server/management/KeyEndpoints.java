@@ -1,7 +1,7 @@
 package dev.wharf.server.management;
 
 import dev.wharf.server.auth.AccessPolicy;
-import dev.wharf.server.auth.TokenKeys;
+import dev.wharf.server.auth.token.TokenKeys;
 import dev.wharf.server.events.EventType;
 import dev.wharf.server.events.Events;
 import java.util.List;

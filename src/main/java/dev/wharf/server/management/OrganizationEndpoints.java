@@ -1,7 +1,7 @@
 package dev.wharf.server.management;
 
 import dev.wharf.server.auth.AccessPolicy;
-import dev.wharf.server.auth.Accounts;
+import dev.wharf.server.auth.account.Accounts;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;

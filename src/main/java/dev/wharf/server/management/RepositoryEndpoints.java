@@ -1,7 +1,7 @@
 package dev.wharf.server.management;
 
 import dev.wharf.server.auth.AccessPolicy;
-import dev.wharf.server.auth.Accounts;
+import dev.wharf.server.auth.account.Accounts;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;

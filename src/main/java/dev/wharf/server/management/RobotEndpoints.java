@@ -1,7 +1,7 @@
 package dev.wharf.server.management;
 
 import dev.wharf.server.auth.AccessPolicy;
-import dev.wharf.server.auth.MachineCredentials;
+import dev.wharf.server.auth.account.MachineCredentials;
 import java.time.Clock;
 import java.util.List;
 import org.springframework.http.HttpStatus;

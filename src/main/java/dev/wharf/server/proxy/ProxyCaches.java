@@ -7,7 +7,7 @@ import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
 import dev.wharf.oci.RepositoryName;
 import dev.wharf.server.auth.CacheNamespaces;
-import dev.wharf.server.auth.NamespaceClaims;
+import dev.wharf.server.auth.account.NamespaceClaims;
 import dev.wharf.server.events.EventType;
 import dev.wharf.server.events.Events;
 import dev.wharf.server.secrets.SecretSealer;

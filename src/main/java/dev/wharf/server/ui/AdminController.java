@@ -2,8 +2,8 @@ package dev.wharf.server.ui;
 
 import dev.wharf.oci.OciException;
 import dev.wharf.server.auth.AccessPolicy;
-import dev.wharf.server.auth.Accounts;
-import dev.wharf.server.auth.TokenKeys;
+import dev.wharf.server.auth.account.Accounts;
+import dev.wharf.server.auth.token.TokenKeys;
 import dev.wharf.server.catalog.RepositoryListing;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;

@@ -7,7 +7,7 @@ import dev.wharf.oci.OciException;
 import dev.wharf.oci.RepositoryName;
 import dev.wharf.oci.Tag;
 import dev.wharf.server.auth.AccessPolicy;
-import dev.wharf.server.auth.Accounts;
+import dev.wharf.server.auth.account.Accounts;
 import dev.wharf.server.auth.Action;
 import dev.wharf.server.auth.Principal;
 import dev.wharf.server.catalog.RepositoryListing;

@@ -2,8 +2,8 @@ package dev.wharf.server.ui;
 
 import dev.wharf.oci.OciException;
 import dev.wharf.server.auth.AccessPolicy;
-import dev.wharf.server.auth.Accounts;
-import dev.wharf.server.auth.MachineCredentials;
+import dev.wharf.server.auth.account.Accounts;
+import dev.wharf.server.auth.account.MachineCredentials;
 import dev.wharf.server.management.Bodies;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
