@@ -102,6 +102,8 @@ class NamespacePolicyIT {
         assertThat(http.head("/v2/" + ns + "/app/blobs/" + digest).statusCode()).isEqualTo(404);
         assertThat(used(ns)).isEqualTo(600).isEqualTo(recomputed(ns));
         assertThat(refusals()).isEqualTo(before + 1);
+        assertThat(new String(http.get("/n/" + ns).body(), StandardCharsets.UTF_8))
+                .as("the namespace's page shows usage against quota").contains("600 B of 1000 B (60%)");
     }
 
     @Test
