@@ -38,7 +38,8 @@ class NamespacePolicyIT {
     @BeforeAll
     static void start() {
         server = RegistryServer.start(TestDatabases.create(),
-                Map.of("wharf.gc.enabled", "false", "wharf.gc.review-delay", "0s", "wharf.retention.enabled", "false"),
+                // retention's schedule is on, but checks only when a test asks (runWhenDue)
+                Map.of("wharf.gc.enabled", "false", "wharf.gc.review-delay", "0s", "wharf.retention.check-interval", "1h"),
                 clock.initializer());
         http = new RegistryHttp(server.base());
     }
@@ -247,6 +248,31 @@ class NamespacePolicyIT {
         server.bean(dev.wharf.server.manifest.PullCounter.class).flush();
 
         assertThat(tags(dryRun(ns))).containsExactlyInAnyOrder(repo + ":pr-1", repo + ":pr-3");
+    }
+
+    @Test
+    void theScheduledRunTakesEachIntervalOnceAndAppliesEveryNamespacesRules() {
+        String ns = namespace();
+        String repo = ns + "/app";
+        for (String tag : List.of("build-1", "build-2", "build-3")) {
+            RegistryHttp.check(http.putManifest(repo, tag, MediaTypes.OCI_MANIFEST, image(repo)), 201);
+        }
+        put(ns, "{\"retention\":[{\"tags\":\"build-*\",\"keepLast\":1}]}", 200);
+        dev.wharf.server.retention.Retention retention = server.bean(dev.wharf.server.retention.Retention.class);
+        JdbcClient jdbc = server.bean(JdbcClient.class);
+        jdbc.sql("UPDATE gc_jobs SET last_started_at = :at WHERE name = 'retention'")
+                .param("at", java.time.OffsetDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC)).update();
+
+        retention.runWhenDue();
+        assertThat(tagList(repo)).as("not due yet").hasSize(3);
+
+        clock.advance(Duration.ofHours(24).plusMinutes(1));
+        retention.runWhenDue();
+        assertThat(tagList(repo)).containsExactly("build-3");
+
+        RegistryHttp.check(http.putManifest(repo, "build-4", MediaTypes.OCI_MANIFEST, image(repo)), 201);
+        retention.runWhenDue();
+        assertThat(tagList(repo)).as("this interval's run is done").containsExactlyInAnyOrder("build-3", "build-4");
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
