@@ -36,6 +36,7 @@ class UsageRaceIT {
     private static final int ROUNDS = 3;
     private static final int THREADS = 6;
     private static final int OPERATIONS = 40;
+    private static final long QUOTA = 30_000;
 
     private static RegistryServer server;
     private static RegistryHttp http;
@@ -62,7 +63,7 @@ class UsageRaceIT {
             layers.add(TestData.random(4000 + i));
         }
         // room for some images, not all: some pushes are refused
-        RegistryHttp.check(http.put("/api/v1/namespaces/" + ns + "/policy", "{\"quotaBytes\":30000}"
+        RegistryHttp.check(http.put("/api/v1/namespaces/" + ns + "/policy", ("{\"quotaBytes\":" + QUOTA + "}")
                 .getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json"), 200);
         Map<String, AtomicInteger> statuses = new java.util.concurrent.ConcurrentSkipListMap<>();
         Map<String, Boolean> manifests = new ConcurrentHashMap<>();
@@ -145,7 +146,8 @@ class UsageRaceIT {
     }
 
     private static void assertExact(String ns) {
-        assertThat(used(ns)).isEqualTo(NamespacePolicyIT.recomputed(jdbc, ns));
+        assertThat(used(ns)).isEqualTo(NamespacePolicyIT.recomputed(jdbc, ns)).as("never above the quota")
+                .isLessThanOrEqualTo(QUOTA);
         long wrongCounts = jdbc.sql("""
                         WITH actual AS (
                             SELECT digest, count(*) AS refs FROM (
