@@ -153,7 +153,7 @@ public class Uploads {
         ChunkRange chunk = ChunkRange.parse(range);
         try (UploadLease lease = claim(repository, id, Duration.ZERO)) {
             long expected = expectedLength(lease.session, chunk, contentLength);
-            quotas.checkUpload(repository, null, lease.session.size() + Math.max(expected, 0));
+            checkQuota(lease, repository, null, lease.session.size() + Math.max(expected, 0));
             BlobWriter writer = resume(lease);
             writer.append(lease.keepAlive(RequestBodies.exactly(body, expected)));
             lease.recordAndRelease(writer.state());
@@ -181,7 +181,7 @@ public class Uploads {
             BlobWriter writer = resume(lease);
             if (chunk != null || contentLength != 0) {
                 long length = expectedLength(lease.session, chunk, contentLength);
-                quotas.checkUpload(repository, expected, lease.session.size() + Math.max(length, 0));
+                checkQuota(lease, repository, expected, lease.session.size() + Math.max(length, 0));
                 writer.append(lease.keepAlive(RequestBodies.exactly(body, length)));
             }
             try {
@@ -198,8 +198,7 @@ public class Uploads {
                 RuntimeException translated = quotas.translate(e);
                 if (translated != e) {
                     // refused for the quota: the session and its data go, and the bytes it published
-                    lease.end();
-                    deleteUploadData(id);
+                    discard(lease);
                     deletePublished(expected);
                 }
                 throw translated;
@@ -359,6 +358,26 @@ public class Uploads {
      * The session is gone: its scratch data goes too. What a failure here leaves has no session any
      * more: it is for the garbage collector's inventory sweep (issue 8).
      */
+    /** {@link Quotas#checkUpload}; a refused session goes with its data, as one refused at its commit. */
+    private void checkQuota(UploadLease lease, RepositoryName repository, Digest digest, long size) {
+        try {
+            quotas.checkUpload(repository, digest, size);
+        } catch (OciException e) {
+            discard(lease);
+            throw e;
+        }
+    }
+
+    /** Ends a refused session and removes its data; a session someone else ended meanwhile is gone already. */
+    private void discard(UploadLease lease) {
+        try {
+            lease.end();
+        } catch (OciException e) {
+            log.debug("refused upload {}: {}", lease.session.id(), e.getMessage());
+        }
+        deleteUploadData(lease.session.id());
+    }
+
     /**
      * Removes the bytes a refused upload published, unless a blob row knows them (then they are
      * someone else's too): under a placeholder row, as the garbage collector does (ARCHITECTURE.md,

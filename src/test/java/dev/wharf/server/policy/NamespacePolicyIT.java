@@ -137,6 +137,23 @@ class NamespacePolicyIT {
     }
 
     @Test
+    void aChunkThatCannotFitIsRefusedBeforeItsBodyIsReadAndItsSessionGoes() {
+        String ns = namespace();
+        put(ns, "{\"quotaBytes\":1000}", 200);
+        HttpResponse<byte[]> start = http.post("/v2/" + ns + "/app/blobs/uploads/", new byte[0]);
+        RegistryHttp.check(start, 202);
+        String location = start.headers().firstValue("Location").orElseThrow();
+
+        HttpResponse<byte[]> chunk = http.patch(location, TestData.random(1001), "Content-Type", "application/octet-stream");
+
+        assertThat(chunk.statusCode()).isEqualTo(403);
+        assertThat(message(chunk)).isEqualTo(
+                "quota exceeded for namespace " + ns + ": quota 1000 B, used 0 B, this push needs 1001 B more");
+        assertThat(http.get(location).statusCode()).as("the session is gone").isEqualTo(404);
+        assertThat(used(ns)).isZero();
+    }
+
+    @Test
     void aBlobTheNamespaceHoldsAlreadyCostsNothingEvenAtTheQuota() {
         String ns = namespace();
         byte[] layer = TestData.random(800);
