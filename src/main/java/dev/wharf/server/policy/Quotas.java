@@ -48,9 +48,6 @@ public class Quotas {
     /** The refusal {@code e} stands for, when the usage trigger raised it. */
     public Optional<OciException> refusal(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof OciException oci && oci.code() == OciErrorCode.DENIED && oci.getMessage().startsWith("quota ")) {
-                return Optional.of(oci);
-            }
             if (t instanceof PSQLException p && SQLSTATE.equals(p.getSQLState())) {
                 ServerErrorMessage m = p.getServerErrorMessage();
                 if (m != null && m.getDetail() != null) {
