@@ -247,6 +247,15 @@ class NamespacePolicyIT {
         assertThat(tagList(repo)).containsExactlyInAnyOrder("nightly-3", "nightly-4", "v1", "other");
         assertThat(RegistryHttp.json(http.get("/api/v1/audit?namespace=" + ns + "&type=tag.deleted"))
                 .get("events")).hasSize(2);
+
+        // what retention untagged, garbage collection removes, and the namespace gets the space back
+        long before = used(ns);
+        RegistryHttp.check(http.post("/api/v1/gc", new byte[0]), 200);
+        for (JsonNode removed : run.get("removed")) {
+            assertThat(http.head("/v2/" + repo + "/manifests/" + removed.get("digest").asString()).statusCode())
+                    .isEqualTo(404);
+        }
+        assertThat(used(ns)).isLessThan(before).isEqualTo(recomputed(ns));
     }
 
     @Test
