@@ -97,7 +97,11 @@ class NamespaceController {
         model.addAttribute("owner", owner);
         model.addAttribute("member", member);
         if (member) {
-            model.addAttribute("usage", usage(policies.get(namespace)));
+            NamespacePolicies.Policy p = policies.get(namespace);
+            model.addAttribute("usage", usage(p));
+            if (owner && (!p.immutableTags().isEmpty() || !p.retention().isEmpty())) {
+                model.addAttribute("rules", rules(p));
+            }
         }
         if ("organization".equals(kind.orElse(null)) && member) {
             model.addAttribute("members", accounts.members(actor, namespace));
@@ -179,6 +183,18 @@ class NamespaceController {
         }
         long percent = p.quotaBytes() == 0 ? 100 : Math.round(100.0 * p.usedBytes() / p.quotaBytes());
         return Quotas.size(p.usedBytes()) + " of " + Quotas.size(p.quotaBytes()) + " (" + percent + "%)";
+    }
+
+    /** The policy's rules in a line: {@code immutable tags v*, release-*; 2 retention rules}. */
+    static String rules(NamespacePolicies.Policy p) {
+        List<String> parts = new java.util.ArrayList<>();
+        if (!p.immutableTags().isEmpty()) {
+            parts.add("immutable tags " + String.join(", ", p.immutableTags()));
+        }
+        if (!p.retention().isEmpty()) {
+            parts.add(p.retention().size() + (p.retention().size() == 1 ? " retention rule" : " retention rules"));
+        }
+        return String.join("; ", parts);
     }
 
     static String secret(Model model, HttpServletResponse response, String title, String username, String secret,

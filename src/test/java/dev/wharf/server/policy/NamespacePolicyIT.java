@@ -220,6 +220,8 @@ class NamespacePolicyIT {
             assertThat(message(r)).contains("tag v1 is immutable (rule \"v*\"");
         }
         assertThat(http.get("/v2/" + ns + "/app/manifests/v1", "Accept", MediaTypes.OCI_MANIFEST).body()).isEqualTo(a);
+        assertThat(new String(http.get("/n/" + ns).body(), StandardCharsets.UTF_8))
+                .as("the namespace's page shows the rules to its owners").contains("Policy: <span>immutable tags v*</span>");
         // other tags move and go as before
         RegistryHttp.check(http.putManifest(ns + "/app", "latest", MediaTypes.OCI_MANIFEST, a), 201);
         RegistryHttp.check(http.putManifest(ns + "/app", "latest", MediaTypes.OCI_MANIFEST, b), 201);
