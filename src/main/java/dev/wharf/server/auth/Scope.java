@@ -86,7 +86,7 @@ public record Scope(String repositories, Set<Action> actions) {
      * pattern positions: O(|p|·|s|) time, no backtracking, whatever the pattern (a backtracking
      * matcher is exponential in the number of wildcards).
      */
-    static boolean matches(String p, String s) {
+    public static boolean matches(String p, String s) {
         int n = p.length();
         boolean[] active = new boolean[n + 1];
         boolean[] next = new boolean[n + 1];

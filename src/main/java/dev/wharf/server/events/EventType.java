@@ -60,7 +60,11 @@ public enum EventType {
     REPLICATION_CREATED("replication.created", false),
     /** A replication rule was changed (data: what changed, never credentials). */
     REPLICATION_UPDATED("replication.updated", false),
-    REPLICATION_DELETED("replication.deleted", false);
+    REPLICATION_DELETED("replication.deleted", false),
+    /** A namespace's policy was changed (data: the fields that were set: quotaBytes, immutableTags, retention). */
+    NAMESPACE_POLICY_UPDATED("namespace.policy-updated", false),
+    /** A retention run untagged tags of the namespace (data: tags removed, each as repository:tag). */
+    RETENTION_APPLIED("retention.applied", false);
 
     private static final Map<String, EventType> BY_WIRE = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(EventType::wire, Function.identity()));

@@ -15,6 +15,7 @@ import dev.wharf.server.catalog.Repositories;
 import dev.wharf.server.events.EventType;
 import dev.wharf.server.events.Events;
 import dev.wharf.server.db.Conflicts;
+import dev.wharf.server.policy.Quotas;
 import dev.wharf.server.tag.Tags;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,9 +45,11 @@ public class ManifestService {
     private final Repositories repositories;
     private final TransactionTemplate transactions;
     private final Events events;
+    private final Quotas quotas;
 
     public ManifestService(Manifests manifests, Tags tags, BlobLinks links, Repositories repositories,
-                           TransactionTemplate transactions, Events events) {
+                           TransactionTemplate transactions, Events events, Quotas quotas) {
+        this.quotas = quotas;
         this.manifests = manifests;
         this.tags = tags;
         this.links = links;
@@ -61,7 +64,8 @@ public class ManifestService {
      *
      * @throws OciException {@code MANIFEST_INVALID}, {@code DIGEST_INVALID} when a digest reference
      *                      does not match the bytes, {@code MANIFEST_BLOB_UNKNOWN} naming every
-     *                      missing blob or child manifest
+     *                      missing blob or child manifest, {@code DENIED} when the manifest does
+     *                      not fit its namespace's quota or would move an immutable tag
      */
     public Pushed put(RepositoryName repository, Reference reference, byte[] bytes, String contentType,
                       List<Tag> extraTags) {
@@ -79,6 +83,16 @@ public class ManifestService {
         allTags.addAll(extraTags);
         // a push that lost a race with the garbage collector (a manifest it re-pushes deleted under
         // it) or with another push (a deadlock) runs again; its references are checked again too
+        try {
+            store(repository, manifest, allTags);
+        } catch (RuntimeException e) {
+            throw quotas.translate(e);
+        }
+        Descriptor subject = manifest.subject();
+        return new Pushed(manifest.digest(), subject == null ? null : subject.digest(), List.copyOf(extraTags));
+    }
+
+    private void store(RepositoryName repository, ManifestPayload manifest, List<Tag> allTags) {
         Conflicts.retry(4, () -> transactions.execute(status -> {
             long repositoryId = repositories.ensure(repository);
             // when it last saw a push: the web UI sorts by it
@@ -96,8 +110,6 @@ public class ManifestService {
                     Map.of("tag", tag.value(), "digest", manifest.digest().toString(), "previous", previous)));
             return null;
         }));
-        Descriptor subject = manifest.subject();
-        return new Pushed(manifest.digest(), subject == null ? null : subject.digest(), List.copyOf(extraTags));
     }
 
     /**
@@ -106,8 +118,16 @@ public class ManifestService {
      * @return false when the repository has no such tag
      */
     public boolean deleteTag(RepositoryName repository, Tag tag) {
+        return deleteTag(repository, tag, null);
+    }
+
+    /**
+     * As {@link #deleteTag(RepositoryName, Tag)}, only when the tag was last pushed at
+     * {@code pushedAt} (null: whenever).
+     */
+    public boolean deleteTag(RepositoryName repository, Tag tag, java.time.OffsetDateTime pushedAt) {
         return Conflicts.retry(3, () -> Boolean.TRUE.equals(transactions.execute(status -> {
-            boolean deleted = tags.delete(repository, tag);
+            boolean deleted = tags.delete(repository, tag, pushedAt);
             if (deleted) {
                 events.record(EventType.TAG_DELETED, repository.namespace(), repository.value(), tag.value(),
                         Map.of("tag", tag.value()));

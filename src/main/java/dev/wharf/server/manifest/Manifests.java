@@ -6,6 +6,7 @@ import dev.wharf.oci.ManifestPayload;
 import dev.wharf.oci.RepositoryName;
 import dev.wharf.oci.Tag;
 import dev.wharf.server.db.Conflicts;
+import dev.wharf.server.policy.NamespacePolicies;
 import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -39,12 +40,14 @@ public class Manifests {
 
     private final JdbcClient jdbc;
     private final JsonMapper json;
+    private final NamespacePolicies policies;
     private final TransactionTemplate transactions;
 
-    public Manifests(JdbcClient jdbc, JsonMapper json, TransactionTemplate transactions) {
+    public Manifests(JdbcClient jdbc, JsonMapper json, TransactionTemplate transactions, NamespacePolicies policies) {
         this.jdbc = jdbc;
         this.json = json;
         this.transactions = transactions;
+        this.policies = policies;
     }
 
     public Optional<Stored> findByTag(RepositoryName repository, Tag tag) {
@@ -192,6 +195,8 @@ public class Manifests {
      * Deletes the manifest, its tags and its references, and queues the garbage-collection reviews
      * this calls for. Runs its own transaction, again when it lost a race; in the caller's when
      * called in one (the caller retries).
+     *
+     * @throws dev.wharf.oci.OciException 403 {@code DENIED} when one of its tags is immutable
      */
     public boolean delete(RepositoryName repository, Digest digest) {
         // locked first, deleted by a new statement: one that waited for a referrer being pushed
@@ -204,6 +209,7 @@ public class Manifests {
                     .param("digest", digest.toString())
                     .query(Long.class)
                     .optional();
+            id.ifPresent(policies::requireNoImmutableTag);
             return id.isPresent() && !deleteQueueingReviews("m.id = :id", Map.of("id", id.get())).isEmpty();
         })));
     }

@@ -15,6 +15,7 @@ import dev.wharf.oci.RepositoryName;
 import dev.wharf.server.blob.BlobLinks;
 import dev.wharf.server.catalog.Repositories;
 import dev.wharf.server.manifest.ManifestService;
+import dev.wharf.server.policy.Quotas;
 import dev.wharf.server.storage.BlobStore;
 import dev.wharf.server.storage.BlobWriter;
 import dev.wharf.server.storage.DigestMismatchException;
@@ -51,9 +52,11 @@ class PullImporter {
     private final ManifestService manifests;
     private final LocalImages local;
     private final TransactionTemplate transactions;
+    private final Quotas quotas;
 
     PullImporter(BlobLinks links, BlobStore store, Repositories repositories, ManifestService manifests,
-                 LocalImages local, TransactionTemplate transactions) {
+                 LocalImages local, TransactionTemplate transactions, Quotas quotas) {
+        this.quotas = quotas;
         this.links = links;
         this.store = store;
         this.repositories = repositories;
@@ -131,7 +134,12 @@ class PullImporter {
                 writer.abort();
             }
             long size = writer.size();
-            transactions.executeWithoutResult(status -> links.link(repositories.ensure(target), blob.digest(), size));
+            try {
+                transactions.executeWithoutResult(status -> links.link(repositories.ensure(target), blob.digest(), size));
+            } catch (RuntimeException e) {
+                // a namespace quota refuses an import as it refuses a push (the task fails saying so)
+                throw quotas.translate(e);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot copy " + blob.digest() + " of " + remote + ": " + e.getMessage(), e);
         } catch (DigestMismatchException e) {

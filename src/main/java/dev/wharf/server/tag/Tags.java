@@ -3,6 +3,8 @@ package dev.wharf.server.tag;
 import dev.wharf.oci.RepositoryName;
 import dev.wharf.oci.Tag;
 import dev.wharf.server.db.Conflicts;
+import dev.wharf.server.policy.NamespacePolicies;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -15,10 +17,12 @@ public class Tags {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
+    private final NamespacePolicies policies;
 
-    public Tags(JdbcClient jdbc, TransactionTemplate transactions) {
+    public Tags(JdbcClient jdbc, TransactionTemplate transactions, NamespacePolicies policies) {
         this.jdbc = jdbc;
         this.transactions = transactions;
+        this.policies = policies;
     }
 
     /**
@@ -28,6 +32,8 @@ public class Tags {
      *
      * @return the digest of the manifest the tag left when it moved; empty when it was created or
      *         already pointed at the manifest
+     * @throws dev.wharf.oci.OciException 403 {@code DENIED} when the tag would move and is immutable
+     *                                    (its first push, and a push of the same manifest, work)
      */
     public Optional<String> set(long repositoryId, Tag tag, long manifestId) {
         while (true) {
@@ -55,6 +61,7 @@ public class Tags {
             if (old.get() == manifestId) {
                 return Optional.empty();
             }
+            policies.requireMutable(repositoryId, tag.value());
             return jdbc.sql("""
                             WITH moved AS (
                                 UPDATE tags SET manifest_id = :manifest, updated_at = now()
@@ -82,16 +89,29 @@ public class Tags {
      * first and deleted by a new statement: one that waited for a push moving the tag would not see
      * the manifest that push stored, and could not queue its review. Runs its own transaction, again
      * when it lost a race; in the caller's when called in one (the caller retries).
+     *
+     * @throws dev.wharf.oci.OciException 403 {@code DENIED} when the tag is immutable
      */
     public boolean delete(RepositoryName repository, Tag tag) {
+        return delete(repository, tag, null);
+    }
+
+    /**
+     * As {@link #delete(RepositoryName, Tag)}, only when the tag was last pushed at {@code pushedAt}
+     * (null: whenever): retention does not remove a tag pushed again since it looked.
+     */
+    public boolean delete(RepositoryName repository, Tag tag, OffsetDateTime pushedAt) {
         return Conflicts.retryUnlessJoined(3, () -> Boolean.TRUE.equals(transactions.execute(status -> {
             Optional<Long> repositoryId = jdbc.sql("""
                             SELECT t.repository_id FROM tags t JOIN repositories r ON r.id = t.repository_id
-                            WHERE r.name = :repository AND t.name = :name FOR UPDATE OF t""")
+                            WHERE r.name = :repository AND t.name = :name
+                              AND (CAST(:at AS timestamptz) IS NULL OR t.updated_at = :at) FOR UPDATE OF t""")
                     .param("repository", repository.value())
                     .param("name", tag.value())
+                    .param("at", pushedAt)
                     .query(Long.class)
                     .optional();
+            repositoryId.ifPresent(id -> policies.requireMutable(id, tag.value()));
             return repositoryId.isPresent() && jdbc.sql("""
                             WITH gone AS (
                                 DELETE FROM tags t WHERE t.repository_id = :repository AND t.name = :name

@@ -8,6 +8,8 @@ import dev.wharf.server.auth.account.MachineCredentials;
 import dev.wharf.server.auth.Principal;
 import dev.wharf.server.catalog.RepositoryListing;
 import dev.wharf.server.management.Bodies;
+import dev.wharf.server.policy.NamespacePolicies;
+import dev.wharf.server.policy.Quotas;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Clock;
 import java.util.List;
@@ -33,10 +35,12 @@ class NamespaceController {
     private final Accounts accounts;
     private final MachineCredentials credentials;
     private final RepositoryListing listing;
+    private final NamespacePolicies policies;
     private final Clock clock = Clock.systemUTC();
 
     NamespaceController(AccessPolicy policy, Accounts accounts, MachineCredentials credentials,
-                        RepositoryListing listing) {
+                        RepositoryListing listing, NamespacePolicies policies) {
+        this.policies = policies;
         this.policy = policy;
         this.accounts = accounts;
         this.credentials = credentials;
@@ -92,6 +96,13 @@ class NamespaceController {
         model.addAttribute("firstPage", after == null || after.isEmpty());
         model.addAttribute("owner", owner);
         model.addAttribute("member", member);
+        if (member) {
+            NamespacePolicies.Policy p = policies.get(namespace);
+            model.addAttribute("usage", usage(p));
+            if (owner && (!p.immutableTags().isEmpty() || !p.retention().isEmpty())) {
+                model.addAttribute("rules", rules(p));
+            }
+        }
         if ("organization".equals(kind.orElse(null)) && member) {
             model.addAttribute("members", accounts.members(actor, namespace));
         }
@@ -163,6 +174,27 @@ class NamespaceController {
             credentials.deleteRobot(policy.current(), namespace, name);
             return "Robot " + namespace + "+" + name + " deleted: its secret works no more.";
         });
+    }
+
+    /** Usage against quota for people: {@code 95.2 MiB of 100.0 MiB (95%)}, or {@code 1.2 GiB, no quota}. */
+    static String usage(NamespacePolicies.Policy p) {
+        if (p.quotaBytes() == null) {
+            return Quotas.size(p.usedBytes()) + ", no quota";
+        }
+        long percent = p.quotaBytes() == 0 ? 100 : Math.round(100.0 * p.usedBytes() / p.quotaBytes());
+        return Quotas.size(p.usedBytes()) + " of " + Quotas.size(p.quotaBytes()) + " (" + percent + "%)";
+    }
+
+    /** The policy's rules in a line: {@code immutable tags v*, release-*; 2 retention rules}. */
+    static String rules(NamespacePolicies.Policy p) {
+        List<String> parts = new java.util.ArrayList<>();
+        if (!p.immutableTags().isEmpty()) {
+            parts.add("immutable tags " + String.join(", ", p.immutableTags()));
+        }
+        if (!p.retention().isEmpty()) {
+            parts.add(p.retention().size() + (p.retention().size() == 1 ? " retention rule" : " retention rules"));
+        }
+        return String.join("; ", parts);
     }
 
     static String secret(Model model, HttpServletResponse response, String title, String username, String secret,

@@ -8,6 +8,7 @@ import dev.wharf.oci.RepositoryName;
 import dev.wharf.server.blob.BlobLinks;
 import dev.wharf.server.catalog.Repositories;
 import dev.wharf.server.db.Conflicts;
+import dev.wharf.server.policy.Quotas;
 import dev.wharf.server.storage.BlobStore;
 import dev.wharf.server.storage.BlobWriter;
 import dev.wharf.server.storage.DigestMismatchException;
@@ -67,9 +68,10 @@ public class Uploads {
     private final Duration claimWait;
     private final Counter mounts;
     private final Counter uploads;
+    private final Quotas quotas;
 
     public Uploads(UploadSessions sessions, Repositories repositories, BlobLinks links, BlobStore store,
-                   TransactionTemplate transactions, MeterRegistry meters,
+                   TransactionTemplate transactions, MeterRegistry meters, Quotas quotas,
                    @Value("${wharf.upload.lease-ttl:2m}") Duration leaseTtl,
                    @Value("${wharf.upload.stale-after:24h}") Duration staleAfter,
                    @Value("${wharf.upload.claim-wait:15s}") Duration claimWait) {
@@ -78,6 +80,7 @@ public class Uploads {
         this.links = links;
         this.store = store;
         this.transactions = transactions;
+        this.quotas = quotas;
         this.clock = Clock.systemUTC();
         this.leaseTtl = leaseTtl;
         this.staleAfter = staleAfter;
@@ -150,6 +153,7 @@ public class Uploads {
         ChunkRange chunk = ChunkRange.parse(range);
         try (UploadLease lease = claim(repository, id, Duration.ZERO)) {
             long expected = expectedLength(lease.session, chunk, contentLength);
+            checkQuota(lease, repository, null, lease.session.size() + Math.max(expected, 0));
             BlobWriter writer = resume(lease);
             writer.append(lease.keepAlive(RequestBodies.exactly(body, expected)));
             lease.recordAndRelease(writer.state());
@@ -177,6 +181,7 @@ public class Uploads {
             BlobWriter writer = resume(lease);
             if (chunk != null || contentLength != 0) {
                 long length = expectedLength(lease.session, chunk, contentLength);
+                checkQuota(lease, repository, expected, lease.session.size() + Math.max(length, 0));
                 writer.append(lease.keepAlive(RequestBodies.exactly(body, length)));
             }
             try {
@@ -187,7 +192,17 @@ public class Uploads {
                 throw digestMismatch(e);
             }
             long size = writer.size();
-            record(repository, lease.session.repositoryId(), expected, size, writer, lease::end);
+            try {
+                record(repository, lease.session.repositoryId(), expected, size, writer, lease::end);
+            } catch (RuntimeException e) {
+                RuntimeException translated = quotas.translate(e);
+                if (translated != e) {
+                    // refused for the quota: the session and its data go, and the bytes it published
+                    discard(lease);
+                    deletePublished(expected);
+                }
+                throw translated;
+            }
             deleteUploadData(id);
             uploads.increment();
             return size;
@@ -207,13 +222,22 @@ public class Uploads {
             throws IOException {
         // refused before the body is read when the namespace is missing or full
         long repositoryId = transactions.execute(status -> repositories.ensure(repository));
+        quotas.checkUpload(repository, expected, contentLength);
         BlobWriter writer = store.newWriter(UUID.randomUUID().toString(), expected.algorithm());
         long size;
         try {
             writer.append(RequestBodies.exactly(body, contentLength));
             writer.commit(expected);
             size = writer.size();
-            record(repository, repositoryId, expected, size, writer, () -> { });
+            try {
+                record(repository, repositoryId, expected, size, writer, () -> { });
+            } catch (RuntimeException e) {
+                RuntimeException translated = quotas.translate(e);
+                if (translated != e) {
+                    deletePublished(expected);
+                }
+                throw translated;
+            }
         } catch (DigestMismatchException e) {
             throw digestMismatch(e);
         } finally {
@@ -266,7 +290,7 @@ public class Uploads {
             mounted = transactions.execute(status -> links.mount(from, repositories.ensure(target), digest));
         } catch (DataAccessException e) {
             if (!Conflicts.isForeignKeyViolation(e)) {
-                throw e;
+                throw quotas.translate(e);
             }
             // the garbage collector deleted the blob meanwhile: not mountable, the client uploads it
             return OptionalLong.empty();
@@ -334,6 +358,50 @@ public class Uploads {
      * The session is gone: its scratch data goes too. What a failure here leaves has no session any
      * more: it is for the garbage collector's inventory sweep (issue 8).
      */
+    /** {@link Quotas#checkUpload}; a refused session goes with its data, as one refused at its commit. */
+    private void checkQuota(UploadLease lease, RepositoryName repository, Digest digest, long size) {
+        try {
+            quotas.checkUpload(repository, digest, size);
+        } catch (OciException e) {
+            discard(lease);
+            throw e;
+        }
+    }
+
+    /** Ends a refused session and removes its data; a session someone else ended meanwhile is gone already. */
+    private void discard(UploadLease lease) {
+        try {
+            lease.end();
+        } catch (OciException e) {
+            log.debug("refused upload {}: {}", lease.session.id(), e.getMessage());
+        }
+        deleteUploadData(lease.session.id());
+    }
+
+    /**
+     * Removes the bytes a refused upload published, unless a blob row knows them (then they are
+     * someone else's too): under a placeholder row, as the garbage collector does (ARCHITECTURE.md,
+     * "Garbage collection", Bytes), so an upload of the same digest racing this one publishes them
+     * again. Best effort: what stays is an orphan for the inventory sweep.
+     */
+    private void deletePublished(Digest digest) {
+        try {
+            transactions.execute(status -> {
+                status.setRollbackOnly();
+                if (links.holdAbsent(java.util.List.of(digest)).contains(digest)) {
+                    try {
+                        store.delete(digest);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            log.warn("could not remove the bytes of refused upload {}: {}", digest, e.toString());
+        }
+    }
+
     private void deleteUploadData(UUID id) {
         try {
             store.deleteUpload(id.toString());

@@ -239,6 +239,57 @@ class BadInputIT {
         assertThat(RegistryHttp.errorCode(response)).isEqualTo("UNSUPPORTED");
     }
 
+    /** Policy bodies that make no sound policy: 400 {@code UNSUPPORTED} saying what is wrong, never a 5xx. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"", "{", "[]", "1", "null", "{\"other\":1}", "{\"quotaBytes\":-1}", "{\"quotaBytes\":\"lots\"}",
+            "{\"quotaBytes\":1.5}", "{\"quotaBytes\":1e30}", "{\"quotaBytes\":99999999999999999999}",
+            "{\"immutableTags\":\"v*\"}", "{\"immutableTags\":[1]}", "{\"immutableTags\":[null]}", "{\"immutableTags\":[\"\"]}",
+            "{\"immutableTags\":[\"v/1\"]}", "{\"immutableTags\":[\"a b\"]}", "{\"immutableTags\":[\"*a*b*c*d*e*f*g*h*\"]}",
+            "{\"immutableTags\":[\"\\u0000\"]}", "{\"retention\":{}}", "{\"retention\":[1]}", "{\"retention\":[{}]}",
+            "{\"retention\":[{\"keepLast\":1,\"pushedWithinDays\":2}]}", "{\"retention\":[{\"keepLast\":-1}]}",
+            "{\"retention\":[{\"keepLast\":\"ten\"}]}", "{\"retention\":[{\"pushedWithinDays\":0}]}",
+            "{\"retention\":[{\"pulledWithinDays\":100001}]}", "{\"retention\":[{\"keepLast\":1,\"tags\":\"a b\"}]}",
+            "{\"retention\":[{\"keepLast\":1,\"tags\":7}]}", "{\"retention\":[{\"keepLast\":1,\"repositories\":\"UPPER\"}]}",
+            "{\"retention\":[{\"keepLast\":1,\"x\":1}]}"})
+    void badPoliciesAre400(String body) {
+        HttpResponse<byte[]> response = send("PUT", "/api/v1/namespaces/badinput/policy",
+                body.getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
+
+        assertThat(response.statusCode()).as(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(400);
+        assertThat(RegistryHttp.errorCode(response)).isEqualTo("UNSUPPORTED");
+    }
+
+    @Test
+    void tooManyImmutableTagPatternsOrRetentionRulesAre400() {
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 51; i++) {
+            many.append(i == 0 ? "" : ",").append("\"v").append(i).append("-*\"");
+        }
+        String rules = "{\"retention\":[" + String.join(",", java.util.Collections.nCopies(21, "{\"keepLast\":1}")) + "]}";
+        for (String body : List.of("{\"immutableTags\":[" + many + "]}", rules)) {
+            HttpResponse<byte[]> response = send("PUT", "/api/v1/namespaces/badinput/policy",
+                    body.getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
+            assertThat(response.statusCode()).as(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(400);
+        }
+    }
+
+    /** A namespace name no repository could have is unknown; retention's dryRun takes true or false. */
+    @Test
+    void policyOfAnImpossibleNamespaceIs404AndRetentionFlagsAreTrueOrFalse() {
+        for (String path : List.of("/api/v1/namespaces/UPPER/policy", "/api/v1/namespaces/" + "x".repeat(300) + "/policy",
+                "/api/v1/namespaces/a..b/policy")) {
+            HttpResponse<byte[]> response = send("GET", path, null);
+            assertThat(response.statusCode()).as(path).isEqualTo(404);
+            assertThat(RegistryHttp.errorCode(response)).isEqualTo("NAME_UNKNOWN");
+        }
+        for (String flag : List.of("yes", "", "TRUE", "1")) {
+            HttpResponse<byte[]> response = send("POST", "/api/v1/namespaces/badinput/retention?dryRun=" + flag, null);
+            assertThat(response.statusCode()).as(flag).isEqualTo(400);
+            assertThat(RegistryHttp.errorCode(response)).isEqualTo("UNSUPPORTED");
+        }
+        assertThat(send("GET", "/api/v1/namespaces/badinput/retention", null).statusCode()).isEqualTo(405);
+    }
+
     /** Cache bodies that make no sound cache: 400, never a 5xx. */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"{", "[]", "{}", "{\"name\":\"Upper\",\"url\":\"https://r.example\"}",

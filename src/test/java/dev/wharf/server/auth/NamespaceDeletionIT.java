@@ -135,12 +135,22 @@ class NamespaceDeletionIT {
         // a namespace whose name starts with the deleted one keeps its content
         auth.createOrganization("globex-eu", olga);
         auth.pushImage("globex-eu/keep", "v1", olga);
+        auth.apiOk("PUT", "/api/v1/namespaces/globex/policy", Auth.adminBasic(),
+                "{\"quotaBytes\":100000000,\"immutableTags\":[\"v*\"]}");
+        long keptUsage = auth.apiOk("GET", "/api/v1/namespaces/globex-eu/policy", olga, null).get("usedBytes").asLong();
 
         auth.apiOk("DELETE", "/api/v1/orgs/globex", olga, null);
         auth.createUser("globex", PASSWORD);
 
         assertNothingLeft("globex", held, Auth.basic("globex", PASSWORD));
         assertThat(auth.send("GET", "/v2/globex-eu/keep/tags/list", olga, null).statusCode()).isEqualTo(200);
+        // nor its policy: no quota, no immutable tags, nothing used
+        JsonNode policy = auth.apiOk("GET", "/api/v1/namespaces/globex/policy", Auth.basic("globex", PASSWORD), null);
+        assertThat(policy.get("quotaBytes").isNull()).isTrue();
+        assertThat(policy.get("immutableTags")).isEmpty();
+        assertThat(policy.get("usedBytes").asLong()).isZero();
+        assertThat(auth.apiOk("GET", "/api/v1/namespaces/globex-eu/policy", olga, null).get("usedBytes").asLong())
+                .isEqualTo(keptUsage).isPositive();
     }
 
     @Test

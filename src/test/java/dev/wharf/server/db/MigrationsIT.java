@@ -45,7 +45,7 @@ class MigrationsIT {
                 .query(String.class).list();
         assertThat(tables).contains("repositories", "blobs", "repository_blobs", "manifests", "manifest_blobs",
                 "manifest_children", "tags", "upload_sessions", "gc_manifest_reviews", "gc_link_reviews",
-                "gc_blob_reviews", "gc_jobs");
+                "gc_blob_reviews", "gc_jobs", "namespace_policies", "namespace_digests");
     }
 
     @Test
@@ -94,6 +94,37 @@ class MigrationsIT {
                 .containsExactly("sha256:unused");
         assertThat(jdbc.sql("SELECT digest FROM gc_blob_reviews").query(String.class).list())
                 .containsExactly("sha256:orphan");
+    }
+
+    @Test
+    void usageOfContentStoredBeforeQuotasExistedIsCountedOncePerDistinctDigest() {
+        TestDatabases.Database db = TestDatabases.create();
+        DriverManagerDataSource ds = new DriverManagerDataSource(db.url(), db.user(), db.password());
+        Flyway.configure().dataSource(ds).locations("classpath:db/migration").target("8").load().migrate();
+        JdbcClient jdbc = JdbcClient.create(ds);
+        jdbc.sql("INSERT INTO repositories (name) VALUES ('acme/a'), ('acme/b'), ('acme'), ('other/x')").update();
+        jdbc.sql("INSERT INTO blobs (digest, size) VALUES ('sha256:l1', 100), ('sha256:l2', 20), ('sha256:lone', 7)").update();
+        // l1 in three repositories of acme, l2 in one, lone only in other
+        jdbc.sql("INSERT INTO repository_blobs (repository_id, digest) SELECT id, 'sha256:l1' FROM repositories"
+                + " WHERE name LIKE 'acme%'").update();
+        jdbc.sql("INSERT INTO repository_blobs (repository_id, digest) SELECT id, 'sha256:l2' FROM repositories"
+                + " WHERE name = 'acme/a'").update();
+        jdbc.sql("INSERT INTO repository_blobs (repository_id, digest) SELECT id, 'sha256:lone' FROM repositories"
+                + " WHERE name = 'other/x'").update();
+        // one manifest (3 bytes) in two repositories of acme
+        jdbc.sql("INSERT INTO manifests (repository_id, digest, media_type, content) SELECT id, 'sha256:m', 't', '\\x7b207d'"
+                + " FROM repositories WHERE name IN ('acme/a', 'acme/b')").update();
+
+        Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+
+        assertThat(jdbc.sql("SELECT namespace || '=' || used_bytes FROM namespace_policies ORDER BY namespace")
+                .query(String.class).list()).containsExactly("acme=123", "other=7");
+        assertThat(jdbc.sql("SELECT digest || ':' || refs FROM namespace_digests WHERE namespace = 'acme' ORDER BY digest")
+                .query(String.class).list()).containsExactly("sha256:l1:3", "sha256:l2:1", "sha256:m:2");
+        // and from then on the triggers keep it: a repository's deletion counts down what only it held
+        jdbc.sql("DELETE FROM repositories WHERE name = 'acme/a'").update();
+        assertThat(jdbc.sql("SELECT used_bytes FROM namespace_policies WHERE namespace = 'acme'").query(Long.class)
+                .single()).isEqualTo(103);
     }
 
     @Test

@@ -274,6 +274,7 @@ class WebUiIT {
     void createARobotAndLogInWithItThroughDocker() {
         open("/n/acme");
         page("namespace");
+        assertThat(find(By.id("usage")).getText()).as("usage against quota").matches("Storage used: [0-9.]+ [KM]iB, no quota");
         find(By.cssSelector("details.create summary")).click();
         find(By.id("robot-name")).sendKeys("ci");
         browser.findElement(By.id("robot-description")).sendKeys("the CI pipeline");

@@ -14,7 +14,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 /**
  * What a namespace holds in the registry: its repositories (the one named like the namespace and
  * every one below {@code <namespace>/}) with their manifests, tags, blob links and upload sessions,
- * and the visibility rows of those names. Deleting a user or an organization deletes these with
+ * and the visibility rows of those names, and its policy (quota, immutable tags, retention). Deleting a user or an organization deletes these with
  * it, so a freed name grants nothing over old content to whoever claims it next (issue 7).
  *
  * <p>The blobs themselves stay: their {@code blobs} rows and bytes may be shared with other
@@ -70,6 +70,10 @@ class NamespaceContents {
                 .update();
         jdbc.sql("DELETE FROM repository_visibility WHERE " + IN_NAMESPACE)
                 .params(range(namespace))
+                .update();
+        // its quota, immutable tags and retention rules (its usage is 0 now: the repositories' deletion counted it down)
+        jdbc.sql("DELETE FROM namespace_policies WHERE namespace = :namespace")
+                .param("namespace", namespace)
                 .update();
         if (!uploads.isEmpty()) {
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
