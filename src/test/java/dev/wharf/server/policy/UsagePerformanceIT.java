@@ -56,7 +56,9 @@ class UsagePerformanceIT {
                 spread /= WINDOWS / 2;
                 System.out.printf("usage counter: %d clients, uploads/s per window %s; one namespace %.0f/s, spread %.0f/s"
                         + " (%.0f %%)%n", CLIENTS, rates, one, spread, 100 * one / spread);
-                assertThat(one).as("uploads/s into one namespace against spread").isGreaterThan(0.5 * spread);
+                // 71-85 % measured under load 13-21; a namespace lock held across the upload's body
+                // (the regression this guards against) takes four clients down to about a quarter
+                assertThat(one).as("uploads/s into one namespace against spread").isGreaterThan(0.4 * spread);
             } finally {
                 pool.shutdownNow();
             }
