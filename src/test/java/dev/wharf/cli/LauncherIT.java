@@ -99,6 +99,20 @@ class LauncherIT {
     }
 
     @Test
+    void aJarNamedOtherwiseRunsFromItsExtractedCopyToo() throws Exception {
+        Path versioned = Files.copy(JAR, tmp.resolve("wharf-0.1.0.jar"));
+        Path launcherCache = tmp.resolve("launcher-cache");
+        Run run = wharf(Map.of("WHARF_JAR", versioned.toString(), "WHARF_CACHE_DIR", launcherCache.toString()), "--version");
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        assertThat(run.output()).startsWith("wharf ");
+        try (Stream<Path> files = Files.list(launcherCache)) {
+            Path app = files.filter(Files::isDirectory).findFirst().orElseThrow();
+            assertThat(app.resolve("wharf.jar")).isRegularFile();
+            assertThat(app.resolve("ready")).isRegularFile();
+        }
+    }
+
+    @Test
     void versionAnswersInWellUnderASecond() throws Exception {
         assertThat(wharf(Map.of(), "--version").output()).startsWith("wharf ");
         long best = Long.MAX_VALUE;
