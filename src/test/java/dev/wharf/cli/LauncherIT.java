@@ -58,7 +58,8 @@ class LauncherIT {
     }
 
     /**
-     * The one test that runs a training run (30-90 s on the CI machine): the server sends itself
+     * The one test that runs a training run (~40 s on an idle CI machine; 98-129 s measured at
+     * load 13-15): the server sends itself
      * its clients' requests, exits 0, and leaves an ahead-of-time cache (Java 25+, which the
      * launcher looks for) or a class-data archive (Java 17-24). The server then starts from it:
      * {@code -XX:AOTMode=on} / {@code -Xshare:on} make the JVM refuse to start if the cache does
