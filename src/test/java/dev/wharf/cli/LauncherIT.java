@@ -58,7 +58,7 @@ class LauncherIT {
     }
 
     /**
-     * The one test that runs a training run (~40 s on an idle CI machine; 98-129 s measured at
+     * The one test that runs a training run (77 s measured at load 7-10, 98-129 s at
      * load 13-15): the server sends itself
      * its clients' requests, exits 0, and leaves an ahead-of-time cache (Java 25+, which the
      * launcher looks for) or a class-data archive (Java 17-24). The server then starts from it:
