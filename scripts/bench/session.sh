@@ -34,10 +34,10 @@ start_wharf() {
   t0=$EPOCHREALTIME
   # shellcheck disable=SC2086
   $1 serve --server.port="$PORT" --wharf.data-dir="$DATA" --wharf.auth.enabled=false \
-      >"$OUT/wharf.log" 2>&1 &
+      >"$OUT/wharf-$n_wharf.log" 2>&1 &
   PID=$!
   until curl -sf -o /dev/null "http://127.0.0.1:$PORT/v2/"; do
-    kill -0 "$PID" 2>/dev/null || { echo "session: wharf exited: $(tail -5 "$OUT/wharf.log")" >&2; exit 1; }
+    kill -0 "$PID" 2>/dev/null || { echo "session: wharf exited: $(tail -5 "$OUT/wharf-$n_wharf.log")" >&2; exit 1; }
     sleep 0.05
   done
   t1=$EPOCHREALTIME
