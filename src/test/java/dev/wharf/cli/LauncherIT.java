@@ -3,9 +3,14 @@ package dev.wharf.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.wharf.testing.RegistryHttp;
+import dev.wharf.testing.ReferenceRegistry;
 import dev.wharf.testing.RegistryServer;
+import dev.wharf.testing.ServerProcess;
 import dev.wharf.testing.TestData;
 import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code bin/wharf}, the launcher, running the packaged jar: client commands start fast and never
- * load Spring.
+ * load Spring; {@code wharf train} makes the server's start-up cache, which {@code wharf serve}
+ * then starts from.
  */
 class LauncherIT {
 
@@ -49,6 +55,62 @@ class LauncherIT {
         byte[] out = p.getInputStream().readAllBytes();
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /**
+     * The one test that runs a training run (77 s measured at load 7-10, 98-129 s at
+     * load 13-15): the server sends itself
+     * its clients' requests, exits 0, and leaves an ahead-of-time cache (Java 25+, which the
+     * launcher looks for) or a class-data archive (Java 17-24). The server then starts from it:
+     * {@code -XX:AOTMode=on} / {@code -Xshare:on} make the JVM refuse to start if the cache does
+     * not fit, instead of falling back silently.
+     */
+    @Test
+    void trainMakesAStartUpCacheThatServeStartsFromAndAnswers() throws Exception {
+        Path launcherCache = tmp.resolve("launcher-cache");
+        Map<String, String> env = Map.of("WHARF_JAR", JAR.toString(), "WHARF_CACHE_DIR", launcherCache.toString());
+        Run train = wharf(env, "train");
+        assertThat(train.exitCode()).as(train.output()).isZero();
+        assertThat(train.output()).contains("a training run makes the server's start-up cache", "start-up cache made in");
+        Path cacheFile;
+        try (Stream<Path> files = Files.walk(launcherCache)) {
+            cacheFile = files.filter(p -> p.getFileName().toString().matches("server-\\d+-\\d+\\.(aot|jsa)"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no server-*.aot or server-*.jsa in " + launcherCache));
+        }
+        assertThat(Files.size(cacheFile)).isGreaterThan(10_000_000L);
+        boolean aot = cacheFile.toString().endsWith(".aot");
+
+        int port = ReferenceRegistry.freePort();
+        Map<String, String> serveEnv = new java.util.HashMap<>(env);
+        serveEnv.put("WHARF_JAVA_OPTS", aot ? "-XX:AOTMode=on" : "-Xshare:on");
+        try (ServerProcess server = ServerProcess.launch(List.of(LAUNCHER.toString(), "serve", "--server.port=" + port,
+                "--wharf.data-dir=" + tmp.resolve("data"), "--wharf.auth.enabled=false"), serveEnv, port)) {
+            String commandLine = Files.readString(Path.of("/proc", Long.toString(server.pid()), "cmdline")).replace('\0', ' ');
+            assertThat(commandLine).as("the server's JVM (the launcher execs it)")
+                    .contains((aot ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + cacheFile)
+                    .contains("-XX:+UseSerialGC", "-Xmx256m");
+            assertThat(server.log()).doesNotContain("training run");
+            String repository = TestData.repository("launcher-serve");
+            new RegistryHttp(server.base()).pushImage(repository, "v1", 1);
+            HttpResponse<String> tags = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    server.base().resolve("/v2/" + repository + "/tags/list")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(tags.statusCode()).isEqualTo(200);
+            assertThat(tags.body()).contains("\"v1\"");
+        }
+    }
+
+    @Test
+    void aJarNamedOtherwiseRunsFromItsExtractedCopyToo() throws Exception {
+        Path versioned = Files.copy(JAR, tmp.resolve("wharf-0.1.0.jar"));
+        Path launcherCache = tmp.resolve("launcher-cache");
+        Run run = wharf(Map.of("WHARF_JAR", versioned.toString(), "WHARF_CACHE_DIR", launcherCache.toString()), "--version");
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        assertThat(run.output()).startsWith("wharf ");
+        try (Stream<Path> files = Files.list(launcherCache)) {
+            Path app = files.filter(Files::isDirectory).findFirst().orElseThrow();
+            assertThat(app.resolve("wharf.jar")).isRegularFile();
+            assertThat(app.resolve("ready")).isRegularFile();
+        }
     }
 
     @Test

@@ -80,7 +80,7 @@ class ContainerImageIT {
         assertThat(config.get("ExposedPorts").has("5000/tcp")).isTrue();
         assertThat(config.get("Volumes").has("/var/lib/wharf")).isTrue();
         assertThat(config.get("Healthcheck").get("Test").toString()).contains("/actuator/health/readiness");
-        assertThat(config.get("Entrypoint").toString()).contains("/opt/wharf/wharf.jar").contains("serve");
+        assertThat(config.get("Entrypoint").toString()).contains("\"/opt/wharf/wharf\"").contains("serve");
     }
 
     @Test
@@ -97,6 +97,9 @@ class ContainerImageIT {
             awaitHealthy(first);
             assertThat(docker("exec", first, "cat", "/proc/1/status").orFail().output())
                     .as("the server (PID 1) runs as the image's user").containsPattern("(?m)^Uid:\\s+10001\\s");
+            assertThat(docker("exec", first, "cat", "/proc/1/maps").orFail().output())
+                    .as("the server's JVM mapped the class cache the image's training run made")
+                    .containsPattern("/opt/wharf/cache/[^ ]*/server-[0-9]+-[0-9]+\\.(jsa|aot)");
             String password = docker("exec", first, "cat", "/var/lib/wharf/admin-password").orFail().output().strip();
             assertThat(password).isNotBlank();
             assertThat(docker("exec", first, "wharf", "--version").orFail().output()).as("the client on the PATH")

@@ -77,7 +77,8 @@ class DeploymentFilesTests {
                 env.add(pair.group(1));
             }
         }
-        env.removeAll(List.of("PATH", "JAVA_TOOL_OPTIONS", "XDG_CACHE_HOME"));
+        // the JVM's and the launcher's own (docs/CLIENT.md), not the server's settings
+        env.removeAll(List.of("PATH", "JAVA_TOOL_OPTIONS", "XDG_CACHE_HOME", "WHARF_CACHE_DIR"));
         assertThat(env).contains("WHARF_DATA_DIR", "SERVER_ADDRESS", "SERVER_PORT");
         assertThat(Settings.documentedEnvironment()).containsAll(env);
         assertThat(dockerfile).contains("WHARF_DATA_DIR=/var/lib/wharf", "VOLUME /var/lib/wharf", "SERVER_ADDRESS=0.0.0.0",

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,12 +24,14 @@ public final class ServerProcess implements AutoCloseable {
     private final Path log;
     private final int port;
     private final List<String> command;
+    private final Map<String, String> environment;
 
-    private ServerProcess(Process process, Path log, int port, List<String> command) {
+    private ServerProcess(Process process, Path log, int port, List<String> command, Map<String, String> environment) {
         this.process = process;
         this.log = log;
         this.port = port;
         this.command = command;
+        this.environment = environment;
     }
 
     /**
@@ -66,7 +69,16 @@ public final class ServerProcess implements AutoCloseable {
         command.addAll(List.of("-jar", jar().toString(), "serve", "--server.port=" + port,
                 "--server.address=127.0.0.1"));
         command.addAll(arguments);
-        return launch(List.copyOf(command), port);
+        return launch(List.copyOf(command), Map.of(), port);
+    }
+
+    /**
+     * Starts the server with a command line of the caller's (e.g. {@code bin/wharf serve ...}, with
+     * {@code --server.port=<port>} among its arguments) and environment variables added to this
+     * JVM's, and waits until it answers on {@code port}.
+     */
+    public static ServerProcess launch(List<String> command, Map<String, String> environment, int port) {
+        return launch(List.copyOf(command), Map.copyOf(environment), port, Duration.ofSeconds(90));
     }
 
     /**
@@ -78,15 +90,17 @@ public final class ServerProcess implements AutoCloseable {
         if (process.isAlive()) {
             throw new IllegalStateException("the server is still running");
         }
-        return launch(command, port);
+        return launch(command, environment, port, Duration.ofSeconds(90));
     }
 
-    private static ServerProcess launch(List<String> command, int port) {
+    private static ServerProcess launch(List<String> command, Map<String, String> environment, int port, Duration timeout) {
         try {
             Path log = Files.createTempFile("wharf-server-", ".log");
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            ServerProcess server = new ServerProcess(process, log, port, command);
-            server.awaitUp(Duration.ofSeconds(90));
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().putAll(environment);
+            Process process = builder.start();
+            ServerProcess server = new ServerProcess(process, log, port, command, environment);
+            server.awaitUp(timeout);
             return server;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
