@@ -10,6 +10,7 @@ import dev.wharf.server.events.Events;
 import dev.wharf.server.storage.BlobNotFoundException;
 import dev.wharf.server.storage.BlobSource;
 import dev.wharf.server.storage.BlobStore;
+import dev.wharf.server.web.FileBodies;
 import dev.wharf.server.web.SocketBuffers;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -17,6 +18,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -33,8 +37,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * {@code GET}, {@code HEAD} and {@code DELETE} of {@code /v2/<name>/blobs/<digest>}.
  *
- * <p>Reads stream: from a local file through Tomcat's sendfile (zero-copy) where the connector
- * offers it, otherwise through a large buffer. A single byte range is honoured (206); a range past
+ * <p>Reads stream: a local file straight from the connection's socket write buffer
+ * ({@link FileBodies}), or through Tomcat's sendfile (zero-copy) when {@code wharf.http.sendfile}
+ * is on; other stores through a buffer. A single byte range is honoured (206); a range past
  * the end is 416.
  *
  * @see <a href="https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-blobs">spec: Pulling blobs</a>
@@ -121,6 +126,21 @@ public class BlobEndpoints {
             request.setAttribute(SENDFILE_START, start);
             request.setAttribute(SENDFILE_END, start + length);
             return;
+        }
+        if (file.isPresent() && length >= SocketBuffers.LARGE_BODY) {
+            FileChannel channel;
+            try {
+                channel = FileChannel.open(file.get(), StandardOpenOption.READ);
+            } catch (NoSuchFileException e) {
+                throw new OciException(OciErrorCode.BLOB_UNKNOWN, "blob unknown: " + digest, digest.toString());
+            }
+            try (channel) {
+                describe(response, digest, range, source.size(), length);
+                if (FileBodies.send(request, response, channel, start, length)) {
+                    return;
+                }
+                forget(response); // not Wharf's connector: streamed below
+            }
         }
         try (InputStream in = source.openStream(start, length)) {
             describe(response, digest, range, source.size(), length);

@@ -23,17 +23,13 @@ interface UploadSessions extends JpaRepository<UploadSession, UUID> {
             WHERE s.id = :id AND r.name = :repository""", nativeQuery = true)
     Optional<UploadSession> findInRepository(@Param("id") UUID id, @Param("repository") String repository);
 
-    /** The session as the holder of {@code token} claimed it. */
-    @Query(value = "SELECT s.* FROM upload_sessions s WHERE s.id = :id AND s.lease_token = :token", nativeQuery = true)
-    Optional<UploadSession> findHeld(@Param("id") UUID id, @Param("token") UUID token);
-
     /**
      * Takes the lease of a session of {@code repository} when it is free or lapsed, and starts the
-     * next generation; returns 1 when taken. Taking over a lapsed lease (its holder never released
-     * it and may still write) makes the session not continuable in place.
+     * next generation; returns the session as claimed, or empty when it was not taken. Taking over
+     * a lapsed lease (its holder never released it and may still write) makes the session not
+     * continuable in place. One statement: the claim and the read of what it claimed.
      */
     @Transactional
-    @Modifying(clearAutomatically = true, flushAutomatically = true)
     @Query(value = """
             UPDATE upload_sessions s SET lease_token = :token,
                 lease_expires = clock_timestamp() + make_interval(secs => :ttlSeconds),
@@ -42,9 +38,10 @@ interface UploadSessions extends JpaRepository<UploadSession, UUID> {
                 updated_at = clock_timestamp()
             WHERE s.id = :id
               AND s.repository_id = (SELECT r.id FROM repositories r WHERE r.name = :repository)
-              AND (s.lease_expires IS NULL OR s.lease_expires < clock_timestamp())""", nativeQuery = true)
-    int claim(@Param("id") UUID id, @Param("repository") String repository, @Param("token") UUID token,
-              @Param("ttlSeconds") double ttlSeconds);
+              AND (s.lease_expires IS NULL OR s.lease_expires < clock_timestamp())
+            RETURNING s.*""", nativeQuery = true)
+    Optional<UploadSession> claim(@Param("id") UUID id, @Param("repository") String repository,
+                                  @Param("token") UUID token, @Param("ttlSeconds") double ttlSeconds);
 
     /** Extends a lease this holder still has; returns 1 when extended. */
     @Transactional

@@ -26,6 +26,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import io.micrometer.core.instrument.Counter;
@@ -497,9 +498,9 @@ public class Uploads {
         long pause = 20;
         while (true) {
             long before = System.nanoTime();
-            if (sessions.claim(id, repository.value(), token, ttlSeconds) == 1) {
-                UploadSession session = sessions.findHeld(id, token).orElseThrow(() -> unknownUpload(id));
-                return new UploadLease(sessions, leaseTtl, session, token, before);
+            Optional<UploadSession> claimed = sessions.claim(id, repository.value(), token, ttlSeconds);
+            if (claimed.isPresent()) {
+                return new UploadLease(sessions, leaseTtl, claimed.get(), token, before);
             }
             UploadSession session = find(repository, id);
             if (System.nanoTime() >= deadline) {

@@ -120,9 +120,12 @@ final class AccessLogValve extends ValveBase implements org.apache.catalina.Acce
         return address == null ? "-" : address;
     }
 
-    /** Body bytes sent, counting a sendfile transfer (as Tomcat's own access log does). */
+    /** Body bytes sent, counting a sendfile transfer (as Tomcat's own access log does) and {@link FileBodies}. */
     private static long bytesWritten(Request request, Response response) {
         long written = response.getBytesWritten(false);
+        if (request.getAttribute(FileBodies.BYTES_SENT) instanceof Long sent) {
+            written = Math.max(written, 0) + sent;
+        }
         if (written <= 0 && request.getAttribute(Globals.SENDFILE_FILE_START_ATTR) instanceof Long start
                 && request.getAttribute(Globals.SENDFILE_FILE_END_ATTR) instanceof Long end) {
             written = end - start;

@@ -1,5 +1,8 @@
 package dev.wharf.server.web;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.apache.coyote.ActionCode;
 import org.apache.coyote.Adapter;
 import org.apache.coyote.Processor;
 import org.apache.coyote.Request;
@@ -7,6 +10,7 @@ import org.apache.coyote.Response;
 import org.apache.coyote.http11.AbstractHttp11Protocol;
 import org.apache.coyote.http11.Http11NioProtocol;
 import org.apache.coyote.http11.Http11Processor;
+import org.apache.tomcat.util.net.SocketBufferHandler;
 import org.apache.tomcat.util.net.SocketEvent;
 import org.apache.tomcat.util.net.SocketWrapperBase;
 
@@ -15,7 +19,8 @@ import org.apache.tomcat.util.net.SocketWrapperBase;
  * ({@link SocketBuffers#enlarge}). Tomcat sizes the buffers once per connection
  * ({@code socket.appReadBufSize}/{@code appWriteBufSize}) and allocates them when it accepts; here
  * they start small and grow to {@link SocketBuffers#LARGE} only for connections that stream large
- * bodies. Named by class in {@link TomcatTuning}; Tomcat instantiates it.
+ * bodies. Its requests can also write a file body straight from the socket write buffer
+ * ({@link FileBodies}). Named by class in {@link TomcatTuning}; Tomcat instantiates it.
  */
 public class WharfHttp11NioProtocol extends Http11NioProtocol {
 
@@ -27,7 +32,7 @@ public class WharfHttp11NioProtocol extends Http11NioProtocol {
         return processor;
     }
 
-    private static final class EnlargingProcessor extends Http11Processor {
+    private static final class EnlargingProcessor extends Http11Processor implements FileBodies.Connection {
         private final Runnable enlarge = this::enlarge;
 
         EnlargingProcessor(AbstractHttp11Protocol<?> protocol, Adapter adapter) {
@@ -41,6 +46,23 @@ public class WharfHttp11NioProtocol extends Http11NioProtocol {
                     && socket.getSocketBufferHandler().getWriteBuffer().capacity() < SocketBuffers.LARGE) {
                 socket.getSocketBufferHandler().expand(SocketBuffers.LARGE);
             }
+        }
+
+        @Override
+        public ByteBuffer emptyWriteBuffer() {
+            SocketBufferHandler buffers = getSocketWrapper().getSocketBufferHandler();
+            buffers.configureWriteBufferForWrite();
+            return buffers.getWriteBuffer();
+        }
+
+        @Override
+        public void sendWriteBuffer() throws IOException {
+            getSocketWrapper().flush(true);
+        }
+
+        @Override
+        public void closeAfterResponse(Throwable cause) {
+            response.action(ActionCode.CLOSE_NOW, cause);
         }
     }
 
@@ -56,6 +78,7 @@ public class WharfHttp11NioProtocol extends Http11NioProtocol {
         @Override
         public void service(Request req, Response res) throws Exception {
             req.setAttribute(SocketBuffers.ATTRIBUTE, processor.enlarge);
+            req.setAttribute(FileBodies.ATTRIBUTE, processor);
             long length;
             try {
                 length = req.getContentLengthLong();

@@ -9,8 +9,17 @@ import dev.wharf.testing.RegistryHttp;
 import dev.wharf.testing.RegistryServer;
 import dev.wharf.testing.Responses;
 import dev.wharf.testing.TestData;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -248,5 +257,93 @@ class BlobEndpointsIT {
         HttpResponse<byte[]> pulled = http.get(Responses.location(upload));
         assertThat(pulled.statusCode()).isEqualTo(200);
         assertThat(pulled.body()).isEqualTo(content);
+    }
+
+    /**
+     * A large blob is written from its file straight from the connection's socket buffer (several
+     * buffers' worth here, in ranges that cross their boundaries); the framing must stay right, so
+     * one connection serves the whole blob, then a range, then a small blob, in turn.
+     */
+    @Test
+    void largeBlobsWholeAndInRangesFollowOneAnotherOnOneConnection() throws IOException {
+        String repo = TestData.repository("blob-large");
+        byte[] large = TestData.random(3 * 1024 * 1024 + 17);
+        Digest largeDigest = http.pushBlob(repo, large);
+        byte[] small = TestData.random(SIZE);
+        Digest smallDigest = http.pushBlob(repo, small);
+        URI base = RegistryServer.shared().base();
+
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+
+            out.write(rawGet(base, blobPath(repo, largeDigest), null));
+            assertThat(readResponse(in)).isEqualTo(large);
+
+            out.write(rawGet(base, blobPath(repo, largeDigest), "bytes=262000-1048600"));
+            assertThat(readResponse(in)).isEqualTo(Arrays.copyOfRange(large, 262000, 1048601));
+
+            out.write(rawGet(base, blobPath(repo, smallDigest), null));
+            assertThat(readResponse(in)).isEqualTo(small);
+
+            out.write(rawGet(base, blobPath(repo, largeDigest), "bytes=-70000"));
+            assertThat(readResponse(in)).isEqualTo(Arrays.copyOfRange(large, large.length - 70000, large.length));
+        }
+    }
+
+    /** A client that leaves in the middle of a large blob does not disturb the next download. */
+    @Test
+    void clientLeavingDuringALargeBlobLeavesTheServerServing() throws IOException {
+        String repo = TestData.repository("blob-large");
+        byte[] large = TestData.random(8 * 1024 * 1024);
+        Digest digest = http.pushBlob(repo, large);
+        URI base = RegistryServer.shared().base();
+
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(rawGet(base, blobPath(repo, digest), null));
+            InputStream in = socket.getInputStream();
+            assertThat(in.readNBytes(100_000)).hasSize(100_000);
+        }
+
+        HttpResponse<byte[]> response = http.get(blobPath(repo, digest));
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(large);
+    }
+
+    private static byte[] rawGet(URI base, String path, String range) {
+        String request = "GET " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort() + "\r\n"
+                + (range == null ? "" : "Range: " + range + "\r\n") + "\r\n";
+        return request.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Reads one response with a Content-Length; returns its body after checking the status is 200 or 206. */
+    private static byte[] readResponse(InputStream in) throws IOException {
+        String status = readLine(in);
+        assertThat(status).matches("HTTP/1\\.1 20[06] .*");
+        long length = -1;
+        for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                length = Long.parseLong(line.substring("content-length:".length()).trim());
+            }
+        }
+        assertThat(length).as("Content-Length").isNotNegative();
+        byte[] body = in.readNBytes((int) length);
+        assertThat(body).hasSize((int) length);
+        return body;
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            if (b == -1) {
+                throw new EOFException("connection closed after: " + line);
+            }
+            if (b != '\r') {
+                line.append((char) b);
+            }
+        }
+        return line.toString();
     }
 }

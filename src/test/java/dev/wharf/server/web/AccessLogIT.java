@@ -132,6 +132,17 @@ class AccessLogIT {
         RegistryHttp.check(get, 200);
         assertThat(lineOf(requestId(get))).contains("lena \"GET /v2/lena/logged/blobs/" + digest + "\" 200 in=0 out=3000 ");
 
+        // a large blob is written from its file below the servlet API; its bytes still count
+        byte[] large = TestData.random(300_000);
+        Digest largeDigest = Digest.sha256(large);
+        HttpResponse<byte[]> bigStart = send("POST", "/v2/lena/logged/blobs/uploads/", new byte[0], "Authorization", auth);
+        String bigLocation = bigStart.headers().firstValue("Location").orElseThrow();
+        RegistryHttp.check(send("PUT", bigLocation + (bigLocation.contains("?") ? "&" : "?") + "digest=" + largeDigest,
+                large, "Authorization", auth, "Content-Type", "application/octet-stream"), 201);
+        HttpResponse<byte[]> bigGet = send("GET", "/v2/lena/logged/blobs/" + largeDigest, null, "Authorization", auth);
+        RegistryHttp.check(bigGet, 200);
+        assertThat(lineOf(requestId(bigGet))).contains("\" 200 in=0 out=300000 ");
+
         HttpResponse<byte[]> anonymous = send("GET", "/v2/lena/logged/tags/list", null);
         assertThat(anonymous.statusCode()).isEqualTo(401);
         assertThat(lineOf(requestId(anonymous))).startsWith("127.0.0.1 - \"GET /v2/lena/logged/tags/list\" 401 ");

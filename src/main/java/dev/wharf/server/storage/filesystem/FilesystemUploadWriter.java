@@ -58,6 +58,7 @@ final class FilesystemUploadWriter extends HashingBlobWriter {
     private final Path dir;
     private final List<Segment> segments;
     private FileChannel channel;
+    private Writeback writeback;
     private boolean appendingInPlace;
     private long startLength;
 
@@ -90,12 +91,14 @@ final class FilesystemUploadWriter extends HashingBlobWriter {
                 throw new UploadGoneException("the data of upload " + uploadId + " is gone");
             }
             startLength = last.length();
+            writeback = new Writeback(segmentPath(last.tag()));
             // a failed append may have left bytes past the recorded length
             channel.truncate(startLength);
             channel.position(startLength);
         } else {
             startLength = 0;
             Path segment = segmentPath(fence.tag());
+            writeback = new Writeback(segment);
             try {
                 channel = FilesystemBlobStore.POSIX
                         ? FileChannel.open(segment, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
@@ -130,6 +133,7 @@ final class FilesystemUploadWriter extends HashingBlobWriter {
         while (buffer.hasRemaining()) {
             channel.write(buffer);
         }
+        writeback.written(length);
     }
 
     @Override
