@@ -2,8 +2,8 @@ package dev.wharf.server.proxy;
 
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
+import dev.wharf.server.web.HttpUrls;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import org.springframework.boot.convert.DurationStyle;
@@ -15,7 +15,6 @@ import org.springframework.util.unit.DataSize;
  */
 public final class Addresses {
 
-    private static final int MAX_URL = 2000;
     private static final int MAX_CREDENTIAL = 1000;
 
     private Addresses() {
@@ -26,21 +25,7 @@ public final class Addresses {
      * path, query, fragment or credentials; returned as {@code scheme://authority}.
      */
     public static URI url(String url) {
-        if (url.length() > MAX_URL) {
-            throw badRequest("url has at most " + MAX_URL + " characters");
-        }
-        URI uri;
-        try {
-            uri = new URI(url);
-        } catch (URISyntaxException e) {
-            throw badRequest("url is not a valid URL");
-        }
-        if (!("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) || uri.getHost() == null) {
-            throw badRequest("url must be an absolute http or https URL with a host, e.g. https://registry-1.docker.io");
-        }
-        if (uri.getRawUserInfo() != null) {
-            throw badRequest("url must not hold credentials; give username and password");
-        }
+        URI uri = HttpUrls.absolute(url, ", e.g. https://registry-1.docker.io", "give username and password");
         if (uri.getRawQuery() != null || uri.getRawFragment() != null
                 || uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")) {
             throw badRequest("url is the registry's address only (scheme, host, port), without a path: the API is at /v2/");

@@ -8,8 +8,8 @@ import dev.wharf.server.auth.Scope;
 import dev.wharf.server.events.EventType;
 import dev.wharf.server.events.Events;
 import dev.wharf.server.secrets.SecretSealer;
+import dev.wharf.server.web.HttpUrls;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.sql.Array;
@@ -72,7 +72,6 @@ public class Webhooks {
     }
 
     static final String GENERATED_PREFIX = "whsec_";
-    private static final int MAX_URL = 2000;
     private static final int MIN_SECRET = 16;
     private static final int MAX_SECRET = 256;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -313,21 +312,7 @@ public class Webhooks {
     }
 
     private String url(String url) {
-        if (url.length() > MAX_URL) {
-            throw badRequest("url has at most " + MAX_URL + " characters");
-        }
-        URI uri;
-        try {
-            uri = new URI(url);
-        } catch (URISyntaxException e) {
-            throw badRequest("url is not a valid URL");
-        }
-        if (!("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) || uri.getHost() == null) {
-            throw badRequest("url must be an absolute http or https URL with a host");
-        }
-        if (uri.getRawUserInfo() != null) {
-            throw badRequest("url must not hold credentials; receivers check the webhook-signature header instead");
-        }
+        URI uri = HttpUrls.absolute(url, "", "receivers check the webhook-signature header instead");
         if (uri.getRawFragment() != null) {
             throw badRequest("url must not have a fragment");
         }
