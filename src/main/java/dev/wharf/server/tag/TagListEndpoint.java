@@ -3,7 +3,6 @@ package dev.wharf.server.tag;
 import dev.wharf.oci.OciErrorCode;
 import dev.wharf.oci.OciException;
 import dev.wharf.oci.RepositoryName;
-import dev.wharf.server.catalog.Repositories;
 import dev.wharf.server.web.Pagination;
 import java.util.List;
 import org.springframework.http.HttpHeaders;
@@ -23,22 +22,21 @@ public class TagListEndpoint {
     public record TagList(String name, List<String> tags) {
     }
 
-    private final Repositories repositories;
     private final Tags tags;
 
-    public TagListEndpoint(Repositories repositories, Tags tags) {
-        this.repositories = repositories;
+    public TagListEndpoint(Tags tags) {
         this.tags = tags;
     }
 
     public ResponseEntity<TagList> list(RepositoryName repository, String n, String last) {
         Pagination pagination = Pagination.of(n, last);
-        long id = repositories.find(repository).orElseThrow(() ->
-                new OciException(OciErrorCode.NAME_UNKNOWN, "repository unknown: " + repository, repository.value()));
+        // n=0 still answers 404 for an unknown repository: the page is read with a limit of 0
+        List<String> rows = tags.page(repository, pagination.last(), pagination.limit() == 0 ? 0 : pagination.fetchSize())
+                .orElseThrow(() -> new OciException(OciErrorCode.NAME_UNKNOWN, "repository unknown: " + repository,
+                        repository.value()));
         HttpHeaders headers = new HttpHeaders();
         List<String> names = pagination.limit() == 0 ? List.of()
-                : pagination.page(tags.names(id, pagination.last(), pagination.fetchSize()),
-                "/v2/" + repository + "/tags/list", headers);
+                : pagination.page(rows, "/v2/" + repository + "/tags/list", headers);
         return ResponseEntity.ok().headers(headers).body(new TagList(repository.value(), names));
     }
 }
