@@ -59,4 +59,22 @@ class GrafanaDashboardIT {
         String variable = dashboard.get("templating").get("list").get(1).get("definition").asString();
         assertThat(exported).contains(variable.replaceAll("^label_values\\((\\w+),.*$", "$1"));
     }
+
+    @Test
+    void requestTimersNameTheRegistryRouteNotOnePatternForTheWholeApi() {
+        RegistryServer server = RegistryServer.shared();
+        RegistryHttp http = new RegistryHttp(server.base());
+        String repository = TestData.repository("routes");
+        http.pushImage(repository, "v1", 1);
+        assertThat(http.get("/v2/" + repository + "/manifests/v1").statusCode()).isEqualTo(200);
+        assertThat(http.get("/v2/" + repository + "/tags/list").statusCode()).isEqualTo(200);
+        assertThat(http.get("/v2/").statusCode()).isEqualTo(200);
+
+        List<String> timers = new String(http.get("/actuator/prometheus").body(), StandardCharsets.UTF_8).lines()
+                .filter(l -> l.startsWith("http_server_requests_seconds_count{")).toList();
+        assertThat(timers).anyMatch(l -> l.contains("method=\"GET\"") && l.contains("uri=\"/v2/{name}/manifests/{reference}\""))
+                .anyMatch(l -> l.contains("uri=\"/v2/{name}/tags/list\""))
+                .anyMatch(l -> l.contains("uri=\"/v2/{name}/blobs/uploads/{uuid}\""))
+                .anyMatch(l -> l.contains("uri=\"/v2/\""));
+    }
 }
