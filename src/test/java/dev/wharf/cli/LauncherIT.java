@@ -89,6 +89,11 @@ class LauncherIT {
             assertThat(commandLine).as("the server's JVM (the launcher execs it)")
                     .contains((aot ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + cacheFile)
                     .contains("-XX:+UseSerialGC", "-Xmx256m");
+            if (aot) {
+                // Java 25 knows AOTCompileEagerly: the methods the training run compiled are compiled at start
+                assertThat(Path.of(cacheFile + ".eager")).exists();
+                assertThat(commandLine).contains("-XX:+UnlockExperimentalVMOptions -XX:+AOTCompileEagerly");
+            }
             assertThat(server.log()).doesNotContain("training run");
             String repository = TestData.repository("launcher-serve");
             new RegistryHttp(server.base()).pushImage(repository, "v1", 1);
