@@ -18,6 +18,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -108,6 +109,37 @@ class EmbeddedDatabaseSecurityIT {
     private List<String> activeRules() throws IOException {
         return Files.readAllLines(dataDir.resolve("postgres/pg_hba.conf")).stream()
                 .map(line -> line.replaceFirst("#.*", "").strip()).filter(line -> !line.isEmpty()).toList();
+    }
+
+    @Test
+    void startsTheEmbeddedDatabaseWhileTheApplicationContextStarts() {
+        try (ServerProcess server = ServerProcess.start(List.of("-Xmx256m"), args())) {
+            assertThat(server.log().lines().filter(l -> l.contains("starting the embedded PostgreSQL")))
+                    .as("started by EarlyEmbeddedDatabase, on its own thread")
+                    .singleElement().asString().contains("postgres-start]");
+        }
+    }
+
+    @Test
+    void aStartUpThatFailsAfterTheDatabaseBeganLeavesNoPostmasterBehind() throws Exception {
+        Path log = Files.createTempFile("wharf-failed-start-", ".log");
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-jar", ServerProcess.jar().toString(), "serve", "--server.port=0", "--server.address=127.0.0.1",
+                "--wharf.data-dir=" + dataDir, "--wharf.auth.enabled=false", "--wharf.manifest.max-size=lots");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            assertThat(process.waitFor(3, TimeUnit.MINUTES)).as("the start-up fails and the JVM exits").isTrue();
+            String output = Files.readString(log);
+            assertThat(process.exitValue()).as(output).isNotZero();
+            assertThat(output).contains("starting the embedded PostgreSQL", "lots");
+            assertThat(dataDir.resolve("postgres/postmaster.pid")).as("the postmaster was stopped").doesNotExist();
+            assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
+                    .filter(c -> c.contains("postgres") && c.contains(dataDir.toString())).isPresent()))
+                    .as("no PostgreSQL process of this data directory").isEmpty();
+        } finally {
+            process.destroyForcibly();
+            Files.deleteIfExists(log);
+        }
     }
 
     private long postmasterPid() throws IOException {

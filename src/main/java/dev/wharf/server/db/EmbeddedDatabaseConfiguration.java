@@ -55,8 +55,18 @@ public class EmbeddedDatabaseConfiguration {
         }
     }
 
+    /**
+     * The embedded server: the one {@link EarlyEmbeddedDatabase} began starting as soon as the
+     * settings were read, or, when it did not, one started now.
+     */
     @Bean(destroyMethod = "close")
     EmbeddedDatabase embeddedPostgres(@Value("${wharf.data-dir}") Path configuredDataDir) throws IOException {
+        EmbeddedDatabase early = EarlyEmbeddedDatabase.take(configuredDataDir);
+        return early != null ? early : start(configuredDataDir);
+    }
+
+    /** Starts the embedded server for {@code configuredDataDir} (see the class comment). */
+    static EmbeddedDatabase start(Path configuredDataDir) throws IOException {
         Path dataDir = Files.createDirectories(configuredDataDir.toAbsolutePath().normalize());
         Path dir = dataDir.resolve("postgres");
         boolean fresh = !Files.exists(dir.resolve("postgresql.conf"));
