@@ -44,8 +44,8 @@ class SecurityConfiguration {
     /**
      * No observation (trace span, timer) per security filter, authentication and authorization:
      * wrapping each of the chain's filters in one cost a fifth of a manifest GET's CPU
-     * (docs/PERFORMANCE.md, "Where a request's CPU goes"). The request itself is still observed
-     * ({@code http.server.requests}), and denials are counted and audited by Wharf.
+     * (docs/PERFORMANCE.md, "Issue 12, second pass"). The request itself is still observed
+     * ({@code http.server.requests}, with its status).
      */
     @Bean
     SecurityObservationSettings securityObservationSettings() {

@@ -130,12 +130,11 @@ public class Tags {
         })));
     }
 
-    /** Up to {@code limit} tag names after {@code last} (exclusive; null for the start), in byte order. */
     /**
-     * Up to {@code limit} tag names of the repository after {@code last} (null: from the first),
-     * in byte order, in one round trip that also finds the repository: empty when there is no such
-     * repository. (The tag list is read far more often than anything else is written; a second
-     * query for the repository's id cost a third of its time.)
+     * Up to {@code limit} tag names of the repository after {@code last} (exclusive; null: from
+     * the first), in byte order, in one round trip that also finds the repository: empty when
+     * there is no such repository. (The tag list is read far more often than tags are written; a
+     * second query for the repository's id was a second round trip on a second pooled connection.)
      */
     public Optional<List<String>> page(RepositoryName repository, String last, int limit) {
         List<String> rows = new ArrayList<>();
@@ -159,5 +158,4 @@ public class Tags {
                 });
         return found[0] ? Optional.of(rows) : Optional.empty();
     }
-
 }
