@@ -288,7 +288,10 @@ public class Uploads {
         }
         OptionalLong mounted;
         try {
-            mounted = transactions.execute(status -> links.mount(from, repositories.ensure(target), digest));
+            // the link's triggers lock the namespace's usage row, which the collector and other
+            // pushes also lock: a deadlock between them is run again, not answered 500 (GcRaceIT)
+            mounted = Conflicts.retry(4, () -> transactions.execute(status ->
+                    links.mount(from, repositories.ensure(target), digest)));
         } catch (DataAccessException e) {
             if (!Conflicts.isForeignKeyViolation(e)) {
                 throw quotas.translate(e);
