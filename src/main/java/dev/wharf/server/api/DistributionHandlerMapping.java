@@ -43,33 +43,7 @@ class DistributionHandlerMapping extends AbstractHandlerMapping {
             return null;
         }
         ServerHttpObservationFilter.findObservationContext(request)
-                .ifPresent(context -> context.setPathPattern(pattern(route)));
+                .ifPresent(context -> context.setPathPattern(route.pattern()));
         return handler;
-    }
-
-    /** The route's path pattern, for metrics: what a request mapping would have matched. */
-    static String pattern(Route route) {
-        if (route instanceof Route.Base) {
-            return "/v2/";
-        }
-        if (route instanceof Route.Catalog) {
-            return "/v2/_catalog";
-        }
-        if (route instanceof Route.TagList) {
-            return "/v2/{name}/tags/list";
-        }
-        if (route instanceof Route.Manifest) {
-            return "/v2/{name}/manifests/{reference}";
-        }
-        if (route instanceof Route.Blob) {
-            return "/v2/{name}/blobs/{digest}";
-        }
-        if (route instanceof Route.UploadStart) {
-            return "/v2/{name}/blobs/uploads/";
-        }
-        if (route instanceof Route.Upload) {
-            return "/v2/{name}/blobs/uploads/{uuid}";
-        }
-        return "/v2/{name}/referrers/{digest}";
     }
 }

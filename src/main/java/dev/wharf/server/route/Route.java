@@ -19,8 +19,16 @@ public sealed interface Route {
     /** The repository this route touches; null for {@link Base} and {@link Catalog}. */
     RepositoryName repository();
 
+    /** The route's path pattern, as a request mapping would name it (the {@code uri} tag of request metrics). */
+    String pattern();
+
     /** {@code /v2/} (end-1). */
     record Base() implements Route {
+        @Override
+        public String pattern() {
+            return "/v2/";
+        }
+
         @Override
         public RepositoryName repository() {
             return null;
@@ -30,6 +38,11 @@ public sealed interface Route {
     /** {@code /v2/_catalog}. */
     record Catalog() implements Route {
         @Override
+        public String pattern() {
+            return "/v2/_catalog";
+        }
+
+        @Override
         public RepositoryName repository() {
             return null;
         }
@@ -37,25 +50,49 @@ public sealed interface Route {
 
     /** {@code /v2/<name>/tags/list} (end-8). */
     record TagList(RepositoryName repository) implements Route {
+        @Override
+        public String pattern() {
+            return "/v2/{name}/tags/list";
+        }
     }
 
     /** {@code /v2/<name>/manifests/<reference>} (end-3, end-7, end-9). */
     record Manifest(RepositoryName repository, Reference reference) implements Route {
+        @Override
+        public String pattern() {
+            return "/v2/{name}/manifests/{reference}";
+        }
     }
 
     /** {@code /v2/<name>/blobs/<digest>} (end-2, end-10). */
     record Blob(RepositoryName repository, Digest digest) implements Route {
+        @Override
+        public String pattern() {
+            return "/v2/{name}/blobs/{digest}";
+        }
     }
 
     /** {@code /v2/<name>/blobs/uploads/} (end-4, end-11). */
     record UploadStart(RepositoryName repository) implements Route {
+        @Override
+        public String pattern() {
+            return "/v2/{name}/blobs/uploads/";
+        }
     }
 
     /** {@code /v2/<name>/blobs/uploads/<id>} (end-5, end-6, end-13, end-14). */
     record Upload(RepositoryName repository, UUID id) implements Route {
+        @Override
+        public String pattern() {
+            return "/v2/{name}/blobs/uploads/{uuid}";
+        }
     }
 
     /** {@code /v2/<name>/referrers/<digest>} (end-12). */
     record Referrers(RepositoryName repository, Digest digest) implements Route {
+        @Override
+        public String pattern() {
+            return "/v2/{name}/referrers/{digest}";
+        }
     }
 }

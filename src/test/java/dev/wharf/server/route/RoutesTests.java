@@ -101,4 +101,22 @@ class RoutesTests {
         assertThat(Routes.uploadPath(n("a"), UUID.fromString(U))).isEqualTo("/v2/a/blobs/uploads/" + U);
         assertThat(Routes.manifestPath(n("a"), new Tag("v1"))).isEqualTo("/v2/a/manifests/v1");
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("patterns")
+    void eachRouteKindNamesItsPathPattern(String path, String pattern) {
+        assertThat(Routes.parse(path).pattern()).isEqualTo(pattern);
+    }
+
+    static Stream<Arguments> patterns() {
+        return Stream.of(
+                Arguments.of("/v2/", "/v2/"),
+                Arguments.of("/v2/_catalog", "/v2/_catalog"),
+                Arguments.of("/v2/a/b/tags/list", "/v2/{name}/tags/list"),
+                Arguments.of("/v2/a/b/manifests/latest", "/v2/{name}/manifests/{reference}"),
+                Arguments.of("/v2/a/b/blobs/sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "/v2/{name}/blobs/{digest}"),
+                Arguments.of("/v2/a/b/blobs/uploads/", "/v2/{name}/blobs/uploads/"),
+                Arguments.of("/v2/a/b/blobs/uploads/" + UUID.randomUUID(), "/v2/{name}/blobs/uploads/{uuid}"),
+                Arguments.of("/v2/a/b/referrers/sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "/v2/{name}/referrers/{digest}"));
+    }
 }
