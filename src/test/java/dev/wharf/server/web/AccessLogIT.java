@@ -102,7 +102,9 @@ class AccessLogIT {
     }
 
     private List<String> messages() {
-        synchronized (lines.list) {
+        // the appender adds to its list under its own lock (AppenderBase.doAppend is synchronized),
+        // not the list's: reading under any other lock races with Tomcat's thread appending
+        synchronized (lines) {
             return lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         }
     }
