@@ -19,6 +19,8 @@ public class Tags {
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
     private final NamespacePolicies policies;
+    /** Tag-list pages read, served again while their version holds: 100,000 names, ~10 full pages. */
+    private final TagPages pages = new TagPages(100_000, 4_096);
 
     public Tags(JdbcClient jdbc, TransactionTemplate transactions, NamespacePolicies policies) {
         this.jdbc = jdbc;
@@ -135,27 +137,46 @@ public class Tags {
      * the first), in byte order, in one round trip that also finds the repository: empty when
      * there is no such repository. (The tag list is read far more often than tags are written; a
      * second query for the repository's id was a second round trip on a second pooled connection.)
+     * The same query reads the tag list's version ({@link TagPages}): when it finds the repository
+     * and version of the page this replica read last for the same arguments, it reads no tag and
+     * that page is the answer (clients that poll tag lists, such as image-update automation, ask
+     * for the same page again and again).
      */
     public Optional<List<String>> page(RepositoryName repository, String last, int limit) {
+        TagPages.Key key = new TagPages.Key(repository.value(), last == null ? "" : last, limit);
+        TagPages.Page kept = pages.get(key);
         List<String> rows = new ArrayList<>();
-        boolean[] found = {false};
+        long[] read = {-1, -1}; // repository id, version; -1: no such repository
         jdbc.sql("""
-                        SELECT t.name FROM repositories r
+                        SELECT r.id, coalesce(v.version, 0), t.name FROM repositories r
+                        LEFT JOIN tag_list_versions v ON v.repository_id = r.id
                         LEFT JOIN LATERAL (
                             SELECT name FROM tags WHERE repository_id = r.id AND name > :last
+                              AND NOT (r.id = :keptId AND coalesce(v.version, 0) = :keptVersion)
                             ORDER BY name LIMIT :limit) t ON true
                         WHERE r.name = :repository
                         ORDER BY t.name""")
-                .param("repository", repository.value())
-                .param("last", last == null ? "" : last)
+                .param("repository", key.repository())
+                .param("last", key.last())
                 .param("limit", limit)
+                .param("keptId", kept == null ? -1L : kept.repositoryId())
+                .param("keptVersion", kept == null ? -1L : kept.version())
                 .query(rs -> {
-                    found[0] = true;
-                    String name = rs.getString(1);
+                    read[0] = rs.getLong(1);
+                    read[1] = rs.getLong(2);
+                    String name = rs.getString(3);
                     if (name != null) {
                         rows.add(name);
                     }
                 });
-        return found[0] ? Optional.of(rows) : Optional.empty();
+        if (read[0] < 0) {
+            return Optional.empty();
+        }
+        if (kept != null && kept.repositoryId() == read[0] && kept.version() == read[1]) {
+            return Optional.of(kept.names());
+        }
+        List<String> names = List.copyOf(rows);
+        pages.put(key, new TagPages.Page(read[0], read[1], names));
+        return Optional.of(names);
     }
 }
