@@ -14,6 +14,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -116,6 +118,46 @@ class LauncherIT {
             assertThat(app.resolve("wharf.jar")).isRegularFile();
             assertThat(app.resolve("ready")).isRegularFile();
         }
+    }
+
+    /**
+     * Two jars launched in turn (a server and a newer client, or the old and the new jar during an
+     * upgrade) keep each other's extracted copy instead of deleting and re-extracting it; the copy
+     * of a jar launched before the three latest ones is removed.
+     */
+    @Test
+    void theCopiesOfTheThreeMostRecentlyLaunchedJarsStayAndOlderOnesAreRemoved() throws Exception {
+        Path launcherCache = tmp.resolve("launcher-cache");
+        List<Path> jars = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            Path jar = Files.copy(JAR, tmp.resolve("wharf-" + i + ".jar"));
+            // distinct identities (size and modification time) for the same bytes
+            Files.setLastModifiedTime(jar, FileTime.from(Instant.parse("2026-01-01T00:00:00Z").plusSeconds(i)));
+            jars.add(jar);
+        }
+        Path first = launchVersion(jars.get(0), launcherCache);
+        Path kept = Files.writeString(first.resolve("still-here"), "a file in the first jar's copy");
+        Path second = launchVersion(jars.get(1), launcherCache);
+        assertThat(kept).as("the second jar's extraction kept the first jar's copy").exists();
+        assertThat(launchVersion(jars.get(0), launcherCache)).isEqualTo(first);
+        assertThat(kept).as("the first jar ran again from its copy, not a fresh one").exists();
+
+        // the last launches, oldest first: the second jar, the first, the third, the fourth
+        Path third = launchVersion(jars.get(2), launcherCache);
+        Path fourth = launchVersion(jars.get(3), launcherCache);
+        assertThat(second).as("the least recently launched of four").doesNotExist();
+        assertThat(List.of(first, third, fourth)).allSatisfy(app -> assertThat(app.resolve("ready")).isRegularFile());
+        assertThat(kept).exists();
+    }
+
+    /** Runs {@code wharf --version} from {@code jar} and returns its extracted copy's directory. */
+    private Path launchVersion(Path jar, Path launcherCache) throws Exception {
+        Run run = wharf(Map.of("WHARF_JAR", jar.toString(), "WHARF_CACHE_DIR", launcherCache.toString()), "--version");
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        assertThat(run.output()).startsWith("wharf ");
+        Path app = launcherCache.resolve(Files.size(jar) + "-" + Files.getLastModifiedTime(jar).toInstant().getEpochSecond());
+        assertThat(app.resolve("ready")).as("the copy of " + jar).isRegularFile();
+        return app;
     }
 
     @Test
