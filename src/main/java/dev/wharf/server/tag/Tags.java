@@ -19,8 +19,8 @@ public class Tags {
     private final JdbcClient jdbc;
     private final TransactionTemplate transactions;
     private final NamespacePolicies policies;
-    /** Tag-list pages read, served again while their version holds: 100,000 names, ~10 full pages. */
-    private final TagPages pages = new TagPages(100_000, 4_096);
+    /** Tag-list pages read, served again while their version holds: at most 50,000 names (a few MiB; 5 full pages). */
+    private final TagPages pages = new TagPages(50_000, 4_096);
 
     public Tags(JdbcClient jdbc, TransactionTemplate transactions, NamespacePolicies policies) {
         this.jdbc = jdbc;
