@@ -85,6 +85,41 @@ public class Quotas {
                 });
     }
 
+    /**
+     * What is left of the namespace's quota for an upload into the repository whose length is not
+     * announced ({@code digest} null when not known yet), to bound its body while it streams: empty
+     * when nothing bounds it (no quota, or the namespace holds the blob already). The upload is
+     * checked again, exactly, when it commits.
+     */
+    public Optional<Room> room(RepositoryName repository, Digest digest) {
+        return jdbc.sql("""
+                        SELECT p.quota_bytes, p.used_bytes FROM namespace_policies p
+                        WHERE p.namespace = :namespace AND p.quota_bytes IS NOT NULL
+                          AND NOT EXISTS (SELECT 1 FROM namespace_digests d WHERE d.namespace = p.namespace AND d.digest = :digest)""")
+                .param("namespace", repository.namespace())
+                .param("digest", digest == null ? "" : digest.toString())
+                .query((rs, n) -> new Room(repository.namespace(), rs.getLong(1), rs.getLong(2)))
+                .optional();
+    }
+
+    /** A namespace's quota and usage as an upload found them ({@link #room}). */
+    public record Room(String namespace, long quota, long used) {
+
+        /** The bytes left under the quota. */
+        public long left() {
+            return Math.max(0, quota - used);
+        }
+    }
+
+    /**
+     * The refusal of an upload that found {@code room} and needs {@code needed} bytes.
+     *
+     * @return 403 {@code DENIED}, as {@link #checkUpload} throws it
+     */
+    public OciException refuse(Room room, long needed) {
+        return exceeded(room.namespace(), room.quota(), room.used(), needed);
+    }
+
     private OciException exceeded(String namespace, long quota, long used, long needed) {
         refusals.increment();
         return new OciException(OciErrorCode.DENIED, "quota exceeded for namespace " + namespace + ": quota "

@@ -156,7 +156,7 @@ public class Uploads {
             long expected = expectedLength(lease.session, chunk, contentLength);
             checkQuota(lease, repository, null, lease.session.size() + Math.max(expected, 0));
             BlobWriter writer = resume(lease);
-            writer.append(lease.keepAlive(RequestBodies.exactly(body, expected)));
+            append(lease, writer, repository, null, body, expected);
             lease.recordAndRelease(writer.state());
             return new Status(id, repository, writer.size());
         } catch (UploadLease.UploadLostException e) {
@@ -183,7 +183,7 @@ public class Uploads {
             if (chunk != null || contentLength != 0) {
                 long length = expectedLength(lease.session, chunk, contentLength);
                 checkQuota(lease, repository, expected, lease.session.size() + Math.max(length, 0));
-                writer.append(lease.keepAlive(RequestBodies.exactly(body, length)));
+                append(lease, writer, repository, expected, body, length);
             }
             try {
                 writer.commit(expected);
@@ -227,7 +227,17 @@ public class Uploads {
         BlobWriter writer = store.newWriter(UUID.randomUUID().toString(), expected.algorithm());
         long size;
         try {
-            writer.append(RequestBodies.exactly(body, contentLength));
+            QuotaBoundBody bounded = boundedByQuota(repository, expected, 0, RequestBodies.exactly(body, contentLength),
+                    contentLength);
+            try {
+                writer.append(bounded);
+            } catch (IOException | RuntimeException e) {
+                if (bounded.refusal() == null) {
+                    throw e;
+                }
+                bounded.discardRest();
+                throw bounded.refusal();
+            }
             writer.commit(expected);
             size = writer.size();
             try {
@@ -359,9 +369,43 @@ public class Uploads {
     }
 
     /**
-     * The session is gone: its scratch data goes too. What a failure here leaves has no session any
-     * more: it is for the garbage collector's inventory sweep (issue 8).
+     * Appends a chunk of {@code length} bytes (negative: not announced) to the session; a streamed
+     * chunk the namespace's quota cannot hold is refused as soon as it arrives beyond the quota,
+     * and its session goes with its data, as one refused at its commit.
      */
+    private void append(UploadLease lease, BlobWriter writer, RepositoryName repository, Digest digest, InputStream body,
+                        long length) throws IOException {
+        QuotaBoundBody bounded = boundedByQuota(repository, digest, lease.session.size(),
+                RequestBodies.exactly(body, length), length);
+        try {
+            writer.append(lease.keepAlive(bounded));
+        } catch (IOException | RuntimeException e) {
+            if (bounded.refusal() == null) {
+                throw e;
+            }
+            discard(lease);
+            bounded.discardRest();
+            throw bounded.refusal();
+        }
+    }
+
+    /**
+     * {@code body} bounded by what is left of the namespace's quota when its {@code length} is not
+     * announced (a streamed body shows its size only as it arrives; an announced one was checked
+     * before it was read).
+     *
+     * @param held what the upload holds already (its session's bytes)
+     */
+    private QuotaBoundBody boundedByQuota(RepositoryName repository, Digest digest, long held, InputStream body,
+                                          long length) {
+        if (length >= 0) {
+            return QuotaBoundBody.unbounded(body);
+        }
+        return quotas.room(repository, digest)
+                .map(room -> new QuotaBoundBody(body, room.left() - held, n -> quotas.refuse(room, held + n)))
+                .orElseGet(() -> QuotaBoundBody.unbounded(body));
+    }
+
     /** {@link Quotas#checkUpload}; a refused session goes with its data, as one refused at its commit. */
     private void checkQuota(UploadLease lease, RepositoryName repository, Digest digest, long size) {
         try {
@@ -406,6 +450,10 @@ public class Uploads {
         }
     }
 
+    /**
+     * The session is gone: its scratch data goes too. What a failure here leaves has no session any
+     * more: it is for the garbage collector's inventory sweep (issue 8).
+     */
     private void deleteUploadData(UUID id) {
         try {
             store.deleteUpload(id.toString());

@@ -153,6 +153,76 @@ class NamespacePolicyIT {
         assertThat(used(ns)).isZero();
     }
 
+    /**
+     * A streamed chunk (chunked transfer, no Content-Length: what docker sends) announces no size to
+     * check before it is read: it is refused as soon as more has arrived than the quota has left,
+     * instead of filling scratch storage until its commit, and its session goes with its bytes.
+     */
+    @Test
+    void aStreamedChunkIsRefusedOnceItGoesBeyondTheQuotaAndItsSessionGoesWithItsBytes() {
+        String ns = namespace();
+        put(ns, "{\"quotaBytes\":100000}", 200);
+        pushBlob(ns + "/app", TestData.random(40_000));
+        HttpResponse<byte[]> start = http.post("/v2/" + ns + "/app/blobs/uploads/", new byte[0]);
+        RegistryHttp.check(start, 202);
+        String location = start.headers().firstValue("Location").orElseThrow();
+        String session = location.replaceAll("^.*/blobs/uploads/([^?/]+).*$", "$1");
+
+        HttpResponse<byte[]> chunk = streamed("PATCH", location, TestData.random(4 << 20));
+
+        assertThat(chunk.statusCode()).isEqualTo(403);
+        assertThat(RegistryHttp.errorCode(chunk)).isEqualTo("DENIED");
+        assertThat(message(chunk)).startsWith("quota exceeded for namespace " + ns + ": quota 97.7 KiB, used 39.1 KiB, "
+                + "this push needs ");
+        assertThat(http.get(location).statusCode()).as("the session is gone").isEqualTo(404);
+        assertThat(scratchOf(session)).as("its scratch data is gone").isEmpty();
+        assertThat(used(ns)).isEqualTo(40_000).isEqualTo(recomputed(ns));
+
+        // what fits still streams, and commits
+        byte[] fits = TestData.random(50_000);
+        start = http.post("/v2/" + ns + "/app/blobs/uploads/", new byte[0]);
+        HttpResponse<byte[]> small = streamed("PATCH", start.headers().firstValue("Location").orElseThrow(), fits);
+        RegistryHttp.check(small, 202);
+        String next = small.headers().firstValue("Location").orElseThrow();
+        RegistryHttp.check(http.put(next + (next.contains("?") ? "&" : "?") + "digest=" + Digest.sha256(fits),
+                new byte[0]), 201);
+        assertThat(used(ns)).isEqualTo(90_000).isEqualTo(recomputed(ns));
+    }
+
+    @Test
+    void aStreamedMonolithicUploadBeyondTheQuotaIsRefusedAndLeavesNothing() {
+        String ns = namespace();
+        put(ns, "{\"quotaBytes\":100000}", 200);
+        byte[] big = TestData.random(4 << 20);
+        Digest digest = Digest.sha256(big);
+
+        HttpResponse<byte[]> upload = streamed("POST", "/v2/" + ns + "/app/blobs/uploads/?digest=" + digest, big);
+
+        assertThat(upload.statusCode()).isEqualTo(403);
+        assertThat(message(upload)).startsWith("quota exceeded for namespace " + ns + ": quota 97.7 KiB, used 0 B, ")
+                .as("refused while it streamed, not once all of it was stored").doesNotEndWith("needs 4.0 MiB more");
+        assertThat(http.head("/v2/" + ns + "/app/blobs/" + digest).statusCode()).isEqualTo(404);
+        assertThat(storedBytes(digest)).isFalse();
+        assertThat(used(ns)).isZero();
+    }
+
+    /** Sends {@code body} without a Content-Length (chunked transfer encoding). */
+    private static HttpResponse<byte[]> streamed(String method, String path, byte[] body) {
+        return http.send(http.request(path).header("Content-Type", "application/octet-stream")
+                .method(method, java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(body)))
+                .build());
+    }
+
+    /** The files of the upload session's scratch data. */
+    private static List<java.nio.file.Path> scratchOf(String session) {
+        try (var files = java.nio.file.Files.walk(server.dataDir())) {
+            return files.filter(p -> p.toString().contains(session)).toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void aBlobTheNamespaceHoldsAlreadyCostsNothingEvenAtTheQuota() {
         String ns = namespace();
