@@ -66,8 +66,10 @@ class NamespacePolicyE2EIT {
         Tools.Result beyond = docker("push", big);
 
         assertThat(beyond.exitCode()).as(beyond.output()).isNotZero();
+        // docker streams its layers (no Content-Length): refused once more than the quota's 100 KiB
+        // arrived, the rest read and dropped so that docker gets the answer
         assertThat(beyond.output()).contains("denied", "quota exceeded for namespace " + ns + ": quota ",
-                "this push needs 300.");
+                "this push needs at least ");
         System.out.println("docker said: " + overwrite.output().lines().filter(l -> l.contains("denied")).toList()
                 + " and " + beyond.output().lines().filter(l -> l.contains("denied")).toList());
         long after = RegistryHttp.json(http.get("/api/v1/namespaces/" + ns + "/policy")).get("usedBytes").asLong();

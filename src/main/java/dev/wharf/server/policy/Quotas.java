@@ -112,18 +112,23 @@ public class Quotas {
     }
 
     /**
-     * The refusal of an upload that found {@code room} and needs {@code needed} bytes.
+     * The refusal of a streamed upload that found {@code room} and had brought {@code arrived} bytes
+     * when it went beyond it: it needs at least that many.
      *
      * @return 403 {@code DENIED}, as {@link #checkUpload} throws it
      */
-    public OciException refuse(Room room, long needed) {
-        return exceeded(room.namespace(), room.quota(), room.used(), needed);
+    public OciException refuse(Room room, long arrived) {
+        return exceeded(room.namespace(), room.quota(), room.used(), arrived, "at least ");
     }
 
     private OciException exceeded(String namespace, long quota, long used, long needed) {
+        return exceeded(namespace, quota, used, needed, "");
+    }
+
+    private OciException exceeded(String namespace, long quota, long used, long needed, String bound) {
         refusals.increment();
         return new OciException(OciErrorCode.DENIED, "quota exceeded for namespace " + namespace + ": quota "
-                + size(quota) + ", used " + size(used) + ", this push needs " + size(needed) + " more",
+                + size(quota) + ", used " + size(used) + ", this push needs " + bound + size(needed) + " more",
                 Map.of("namespace", namespace, "quotaBytes", quota, "usedBytes", used, "neededBytes", needed));
     }
 

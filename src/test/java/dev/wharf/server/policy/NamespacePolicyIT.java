@@ -173,7 +173,9 @@ class NamespacePolicyIT {
         assertThat(chunk.statusCode()).isEqualTo(403);
         assertThat(RegistryHttp.errorCode(chunk)).isEqualTo("DENIED");
         assertThat(message(chunk)).startsWith("quota exceeded for namespace " + ns + ": quota 97.7 KiB, used 39.1 KiB, "
-                + "this push needs ");
+                + "this push needs at least ");
+        assertThat(RegistryHttp.json(chunk).get("errors").get(0).get("detail").get("neededBytes").asLong())
+                .as("what had arrived when it went beyond the 60,000 bytes left").isGreaterThan(60_000);
         assertThat(http.get(location).statusCode()).as("the session is gone").isEqualTo(404);
         assertThat(scratchOf(session)).as("its scratch data is gone").isEmpty();
         assertThat(used(ns)).isEqualTo(40_000).isEqualTo(recomputed(ns));
@@ -199,8 +201,10 @@ class NamespacePolicyIT {
         HttpResponse<byte[]> upload = streamed("POST", "/v2/" + ns + "/app/blobs/uploads/?digest=" + digest, big);
 
         assertThat(upload.statusCode()).isEqualTo(403);
-        assertThat(message(upload)).startsWith("quota exceeded for namespace " + ns + ": quota 97.7 KiB, used 0 B, ")
-                .as("refused while it streamed, not once all of it was stored").doesNotEndWith("needs 4.0 MiB more");
+        assertThat(message(upload)).startsWith("quota exceeded for namespace " + ns + ": quota 97.7 KiB, used 0 B, "
+                + "this push needs at least ");
+        assertThat(RegistryHttp.json(upload).get("errors").get(0).get("detail").get("neededBytes").asLong())
+                .as("refused while it streamed, not once all of it was stored").isGreaterThan(100_000).isLessThan(4 << 20);
         assertThat(http.head("/v2/" + ns + "/app/blobs/" + digest).statusCode()).isEqualTo(404);
         assertThat(storedBytes(digest)).isFalse();
         assertThat(used(ns)).isZero();
