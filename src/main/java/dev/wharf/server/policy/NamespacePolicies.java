@@ -130,9 +130,12 @@ public class NamespacePolicies {
                 .optional();
     }
 
-    /** Namespaces that have retention rules, in name order. */
-    public List<String> withRetention() {
-        return jdbc.sql("SELECT namespace FROM namespace_policies WHERE retention <> '[]'::jsonb ORDER BY namespace")
+    /** Namespaces that have retention rules, in name order: those after {@code after} (null: all). */
+    public List<String> withRetention(String after) {
+        return jdbc.sql("""
+                        SELECT namespace FROM namespace_policies WHERE retention <> '[]'::jsonb
+                          AND (CAST(:after AS text) IS NULL OR namespace > :after) ORDER BY namespace""")
+                .param("after", after)
                 .query(String.class)
                 .list();
     }

@@ -14,10 +14,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -34,8 +36,9 @@ import org.springframework.stereotype.Component;
  *
  * <p>Runs every {@code wharf.retention.interval} (24 h) on one replica: every
  * {@code wharf.retention.check-interval} each replica tries to move the {@code retention} row of
- * {@code gc_jobs} forward with a conditional UPDATE, and the one that did runs. Time is the
- * {@link Clock} bean's (tests move it).
+ * {@code gc_jobs} forward with a conditional UPDATE, and the one that did runs, recording its
+ * progress after each namespace; a run that stopped recording is finished by another replica
+ * ({@link #runWhenDue}). Time is the {@link Clock} bean's (tests move it).
  */
 @Component
 public class Retention {
@@ -61,6 +64,9 @@ public class Retention {
     private final boolean enabled;
     private final Duration interval;
     private final int runLimit;
+
+    /** How long a run may go without recording progress before another replica finishes it. */
+    static final Duration STALE = Duration.ofMinutes(30);
 
     public Retention(JdbcClient jdbc, NamespacePolicies policies, ManifestService manifests, Events events,
                      Clock clock,
@@ -167,23 +173,44 @@ public class Retention {
         }
     }
 
-    /** Runs every namespace's rules when a run is due and no other replica took it. */
+    /**
+     * Runs every namespace's rules when a run is due and no other replica took it, or finishes a run
+     * whose replica has recorded no progress for {@link #STALE} (it stopped: killed, crashed, scaled
+     * down), from the namespace after the last one it finished. Progress is recorded after each
+     * namespace, fenced by the time of the last record: a replica whose run was taken over stops at
+     * its next record. (Rules are idempotent: a tag is removed only if it was not pushed again since
+     * it was looked at, so the namespace a stopped run was in may safely run again.)
+     */
     @Scheduled(fixedDelayString = "${wharf.retention.check-interval:10m}",
             initialDelayString = "${wharf.retention.check-interval:10m}")
     public void runWhenDue() {
         if (!enabled) {
             return;
         }
-        Instant now = clock.instant();
-        boolean taken = jdbc.sql("""
-                        UPDATE gc_jobs SET last_started_at = :now WHERE name = 'retention' AND last_started_at <= :due""")
-                .param("now", now.atOffset(ZoneOffset.UTC))
-                .param("due", now.minus(interval).atOffset(ZoneOffset.UTC))
-                .update() == 1;
-        if (!taken) {
+        Instant now = now();
+        // a new run (progress from the start), or the rest of a stopped one (its progress)
+        Optional<String> taken = jdbc.sql("""
+                        UPDATE gc_jobs SET
+                            last_started_at = CASE WHEN finished_at IS NULL THEN last_started_at ELSE :now END,
+                            progress = CASE WHEN finished_at IS NULL THEN progress END,
+                            finished_at = NULL, heartbeat_at = :now
+                        WHERE name = 'retention'
+                          AND ((finished_at IS NOT NULL AND last_started_at <= :due)
+                               OR (finished_at IS NULL AND heartbeat_at <= :stale))
+                        RETURNING coalesce(progress, '')""")
+                .param("now", at(now))
+                .param("due", at(now.minus(interval)))
+                .param("stale", at(now.minus(STALE)))
+                .query(String.class)
+                .optional();
+        if (taken.isEmpty()) {
             return;
         }
-        for (String namespace : policies.withRetention()) {
+        if (!taken.get().isEmpty()) {
+            log.info("retention: finishing a run that stopped after namespace {}", taken.get());
+        }
+        Instant beat = now;
+        for (String namespace : policies.withRetention(taken.get().isEmpty() ? null : taken.get())) {
             try {
                 Report report = apply(namespace, false);
                 if (!report.removed().isEmpty()) {
@@ -192,6 +219,35 @@ public class Retention {
             } catch (RuntimeException e) {
                 log.warn("retention of namespace {} failed: {}", namespace, e.toString());
             }
+            Instant next = now();
+            if (!record(beat, next, namespace, false)) {
+                log.info("retention: another replica took this run over after namespace {}", namespace);
+                return;
+            }
+            beat = next;
         }
+        record(beat, now(), null, true);
+    }
+
+    /** Records progress (or the end) of the run whose last record was at {@code beat}; false when it was taken over. */
+    private boolean record(Instant beat, Instant now, String namespace, boolean finished) {
+        return jdbc.sql("""
+                        UPDATE gc_jobs SET heartbeat_at = :now, progress = coalesce(:namespace, progress),
+                            finished_at = CASE WHEN :finished THEN :now END
+                        WHERE name = 'retention' AND finished_at IS NULL AND heartbeat_at = :beat""")
+                .param("now", at(now))
+                .param("namespace", namespace)
+                .param("finished", finished)
+                .param("beat", at(beat))
+                .update() == 1;
+    }
+
+    /** The clock's time to the microsecond, as PostgreSQL keeps it (the fence compares it exactly). */
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    private static OffsetDateTime at(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
     }
 }

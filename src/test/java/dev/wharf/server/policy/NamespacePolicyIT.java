@@ -377,6 +377,53 @@ class NamespacePolicyIT {
         assertThat(tagList(repo)).as("this interval's run is done").containsExactlyInAnyOrder("build-3", "build-4");
     }
 
+    /**
+     * A run whose replica stopped (its progress recorded up to some namespace, then nothing) is
+     * finished by another replica once it has recorded nothing for 30 minutes, from the namespace
+     * after its last; a run that still records progress is left to its replica.
+     */
+    @Test
+    void aRunWhoseReplicaStoppedIsFinishedByAnotherFromTheNamespaceAfterItsLast() {
+        String base = namespace();
+        String done = base + "a";
+        String rest = base + "b";
+        for (String ns : List.of(done, rest)) {
+            for (String tag : List.of("build-1", "build-2", "build-3")) {
+                RegistryHttp.check(http.putManifest(ns + "/app", tag, MediaTypes.OCI_MANIFEST, image(ns + "/app")), 201);
+            }
+            put(ns, "{\"retention\":[{\"tags\":\"build-*\",\"keepLast\":1}]}", 200);
+        }
+        dev.wharf.server.retention.Retention retention = server.bean(dev.wharf.server.retention.Retention.class);
+        JdbcClient jdbc = server.bean(JdbcClient.class);
+        java.time.OffsetDateTime now = java.time.OffsetDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC);
+        java.time.OffsetDateTime started = now.minusHours(1);
+        // a run started an hour ago, done up to the first namespace, and still recording a minute ago
+        jdbc.sql("""
+                        UPDATE gc_jobs SET last_started_at = :started, finished_at = NULL, heartbeat_at = :beat,
+                            progress = :done WHERE name = 'retention'""")
+                .param("started", started).param("beat", now.minusMinutes(1)).param("done", done).update();
+
+        retention.runWhenDue();
+        assertThat(tagList(rest + "/app")).as("a run under way is its replica's").hasSize(3);
+
+        clock.advance(Duration.ofMinutes(30));
+        retention.runWhenDue();
+
+        assertThat(tagList(rest + "/app")).as("finished by this replica").containsExactly("build-3");
+        assertThat(tagList(done + "/app")).as("what the stopped run had done is not run again").hasSize(3);
+        Map<String, Object> job = jdbc.sql("SELECT last_started_at, finished_at, progress FROM gc_jobs WHERE name = 'retention'")
+                .query().singleRow();
+        assertThat(job.get("finished_at")).as("the run is finished").isNotNull();
+        assertThat(((java.sql.Timestamp) job.get("last_started_at")).toInstant())
+                .as("still the stopped run's start: the next one is due an interval after it").isEqualTo(started.toInstant());
+        assertThat((String) job.get("progress")).isGreaterThanOrEqualTo(rest);
+
+        retention.runWhenDue();
+        RegistryHttp.check(http.putManifest(rest + "/app", "build-4", MediaTypes.OCI_MANIFEST, image(rest + "/app")), 201);
+        retention.runWhenDue();
+        assertThat(tagList(rest + "/app")).as("not due again yet").containsExactlyInAnyOrder("build-3", "build-4");
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------
 
     private static String namespace() {
