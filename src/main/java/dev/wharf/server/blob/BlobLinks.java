@@ -3,6 +3,9 @@ package dev.wharf.server.blob;
 import dev.wharf.oci.Digest;
 import dev.wharf.oci.RepositoryName;
 import dev.wharf.server.db.Conflicts;
+import dev.wharf.server.storage.BlobWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -12,10 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Which blobs each repository may see ({@code blobs} and {@code repository_blobs}). A blob is
@@ -41,12 +46,43 @@ public class BlobLinks {
     private static final String POSTPONE = "DO UPDATE SET queued_at = GREATEST(%1$s.queued_at, EXCLUDED.queued_at)";
 
     private final JdbcClient jdbc;
+    private final TransactionTemplate transactions;
     /** A link review older than this is postponed by a blob HEAD or GET; 0: never. */
     private final double postponeAfterSeconds;
 
-    public BlobLinks(JdbcClient jdbc, @Value("${wharf.gc.review-delay:24h}") Duration reviewDelay) {
+    public BlobLinks(JdbcClient jdbc, TransactionTemplate transactions,
+                     @Value("${wharf.gc.review-delay:24h}") Duration reviewDelay) {
         this.jdbc = jdbc;
+        this.transactions = transactions;
         this.postponeAfterSeconds = reviewDelay.toMillis() / 2000.0;
+    }
+
+    /**
+     * Links the blob {@code writer} has just committed into the repository {@code repositoryId}
+     * names (asked in the transaction: it may create the repository), in a transaction of its own
+     * that runs again when it lost a race with the garbage collector, and publishes the bytes again
+     * when they went between the commit and the link ({@link #link}). For what stores a blob and
+     * links it in one step (a replication import, a pull-through fetch); call before the writer's
+     * scratch data is removed.
+     *
+     * @throws IOException when publishing again fails
+     */
+    public void linkCommitted(LongSupplier repositoryId, Digest digest, long size, BlobWriter writer)
+            throws IOException {
+        try {
+            Conflicts.retry(4, () -> transactions.execute(status -> {
+                if (link(repositoryId.getAsLong(), digest, size)) {
+                    try {
+                        writer.ensurePublished();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+                return null;
+            }));
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     /**

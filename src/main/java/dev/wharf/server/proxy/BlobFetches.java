@@ -157,13 +157,15 @@ class BlobFetches implements DisposableBean {
             try (InputStream in = fetch.download.open()) {
                 size = writer.append(in);
                 writer.commit(fetch.digest);
+                // linked before the scratch data goes: the bytes are published again if the
+                // collector removed them since the commit
+                for (RepositoryName repository : fetch.seal()) {
+                    contents.linkCommitted(repository, fetch.digest, size, writer);
+                }
             } finally {
                 writer.abort();
             }
             metrics.upstreamBytes(fetch.cache.name(), size);
-            for (RepositoryName repository : fetch.seal()) {
-                contents.link(repository, fetch.digest, size);
-            }
             fetch.published.complete(null);
         } catch (IOException | RuntimeException | dev.wharf.server.storage.DigestMismatchException e) {
             fetch.seal();

@@ -7,7 +7,9 @@ import dev.wharf.oci.Tag;
 import dev.wharf.server.blob.BlobLinks;
 import dev.wharf.server.catalog.Repositories;
 import dev.wharf.server.manifest.Manifests;
+import dev.wharf.server.storage.BlobWriter;
 import dev.wharf.server.tag.Tags;
+import java.io.IOException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -157,6 +159,14 @@ class CacheContents {
     /** Links a stored blob into the repository (created when new). */
     void link(RepositoryName repository, Digest digest, long size) {
         transactions.executeWithoutResult(status -> links.link(repositories.ensure(repository), digest, size));
+    }
+
+    /**
+     * Links the blob {@code writer} has just committed into the repository (created when new),
+     * publishing it again if the collector removed it since the commit ({@link BlobLinks#linkCommitted}).
+     */
+    void linkCommitted(RepositoryName repository, Digest digest, long size, BlobWriter writer) throws IOException {
+        links.linkCommitted(() -> repositories.ensure(repository), digest, size, writer);
     }
 
     /**

@@ -130,15 +130,14 @@ class PullImporter {
             try (InputStream in = download.open()) {
                 writer.append(in);
                 writer.commit(blob.digest());
-            } finally {
-                writer.abort();
-            }
-            long size = writer.size();
-            try {
-                transactions.executeWithoutResult(status -> links.link(repositories.ensure(target), blob.digest(), size));
+                // linked before the scratch data goes: it publishes the bytes again if the
+                // collector removed them since the commit
+                links.linkCommitted(() -> repositories.ensure(target), blob.digest(), writer.size(), writer);
             } catch (RuntimeException e) {
                 // a namespace quota refuses an import as it refuses a push (the task fails saying so)
                 throw quotas.translate(e);
+            } finally {
+                writer.abort();
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot copy " + blob.digest() + " of " + remote + ": " + e.getMessage(), e);
