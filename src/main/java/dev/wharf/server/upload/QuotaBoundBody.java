@@ -1,6 +1,9 @@
 package dev.wharf.server.upload;
 
+import dev.wharf.oci.Digest;
 import dev.wharf.oci.OciException;
+import dev.wharf.oci.RepositoryName;
+import dev.wharf.server.policy.Quotas;
 import dev.wharf.server.web.RequestBodyException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,8 +37,26 @@ final class QuotaBoundBody extends InputStream {
         this.refuse = refuse;
     }
 
+    /**
+     * {@code body} bounded by what is left of the namespace's quota when its {@code length} is not
+     * announced (a streamed body shows its size only as it arrives; an announced one was checked
+     * before it was read), else as it is.
+     *
+     * @param digest the blob's digest when known (a blob the namespace holds costs nothing), else null
+     * @param held   what the upload holds already (its session's bytes)
+     */
+    static QuotaBoundBody of(Quotas quotas, RepositoryName repository, Digest digest, long held, InputStream body,
+                             long length) {
+        if (length >= 0) {
+            return unbounded(body);
+        }
+        return quotas.room(repository, digest)
+                .map(room -> new QuotaBoundBody(body, room.left() - held, n -> quotas.refuse(room, held + n)))
+                .orElseGet(() -> unbounded(body));
+    }
+
     /** {@code body} without a bound: nothing is refused. */
-    static QuotaBoundBody unbounded(InputStream body) {
+    private static QuotaBoundBody unbounded(InputStream body) {
         return new QuotaBoundBody(body, Long.MAX_VALUE, n -> {
             throw new IllegalStateException("an unbounded body went past its bound");
         });

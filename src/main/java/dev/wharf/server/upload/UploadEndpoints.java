@@ -27,9 +27,11 @@ import org.springframework.stereotype.Component;
 public class UploadEndpoints {
 
     private final Uploads uploads;
+    private final Mounts mounts;
 
-    public UploadEndpoints(Uploads uploads) {
+    public UploadEndpoints(Uploads uploads, Mounts mounts) {
         this.uploads = uploads;
+        this.mounts = mounts;
     }
 
     /**
@@ -47,7 +49,7 @@ public class UploadEndpoints {
             Digest digest = Digest.parse(mount);
             String from = query.get("from");
             if (from != null && !from.isEmpty() && mayMountFrom.test(RepositoryName.of(from))) {
-                OptionalLong mounted = uploads.mount(repository, digest, RepositoryName.of(from));
+                OptionalLong mounted = mounts.mount(repository, digest, RepositoryName.of(from));
                 if (mounted.isPresent()) {
                     return created(repository, digest);
                 }

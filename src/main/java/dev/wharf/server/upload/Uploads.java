@@ -34,13 +34,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.dao.DataAccessException;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Blob uploads: sessions, chunks, completion, monolithic uploads and cross-repository mounts.
+ * Blob uploads: sessions, chunks, completion and monolithic uploads (cross-repository mounts are
+ * {@link Mounts}, stale sessions {@link StaleUploads}).
  *
  * <p>Bytes go to the {@link BlobStore} first and metadata follows in one transaction, so a blob is
  * visible only once it is complete and verified. Session state lives in PostgreSQL; a request that
@@ -65,16 +64,13 @@ public class Uploads {
     private final TransactionTemplate transactions;
     private final Clock clock;
     private final Duration leaseTtl;
-    private final Duration staleAfter;
     private final Duration claimWait;
-    private final Counter mounts;
     private final Counter uploads;
     private final Quotas quotas;
 
     public Uploads(UploadSessions sessions, Repositories repositories, BlobLinks links, BlobStore store,
                    TransactionTemplate transactions, MeterRegistry meters, Quotas quotas,
                    @Value("${wharf.upload.lease-ttl:2m}") Duration leaseTtl,
-                   @Value("${wharf.upload.stale-after:24h}") Duration staleAfter,
                    @Value("${wharf.upload.claim-wait:15s}") Duration claimWait) {
         this.sessions = sessions;
         this.repositories = repositories;
@@ -84,10 +80,7 @@ public class Uploads {
         this.quotas = quotas;
         this.clock = Clock.systemUTC();
         this.leaseTtl = leaseTtl;
-        this.staleAfter = staleAfter;
         this.claimWait = claimWait;
-        this.mounts = Counter.builder("wharf.blob.mounts")
-                .description("Blobs linked into a repository from another one, without a transfer").register(meters);
         this.uploads = Counter.builder("wharf.blob.uploads")
                 .description("Blob uploads completed (monolithic or sessions)").register(meters);
     }
@@ -227,8 +220,8 @@ public class Uploads {
         BlobWriter writer = store.newWriter(UUID.randomUUID().toString(), expected.algorithm());
         long size;
         try {
-            QuotaBoundBody bounded = boundedByQuota(repository, expected, 0, RequestBodies.exactly(body, contentLength),
-                    contentLength);
+            QuotaBoundBody bounded = QuotaBoundBody.of(quotas, repository, expected, 0,
+                    RequestBodies.exactly(body, contentLength), contentLength);
             try {
                 writer.append(bounded);
             } catch (IOException | RuntimeException e) {
@@ -288,34 +281,6 @@ public class Uploads {
     }
 
     /**
-     * Links a blob {@code from} has into {@code target}, without copying it.
-     *
-     * @return the blob's size, or empty when {@code from} does not have it
-     */
-    public OptionalLong mount(RepositoryName target, Digest digest, RepositoryName from) {
-        if (from.equals(target)) {
-            return links.sizeIn(target, digest);
-        }
-        OptionalLong mounted;
-        try {
-            // the link's triggers lock the namespace's usage row, which the collector and other
-            // pushes also lock: a deadlock between them is run again, not answered 500 (GcRaceIT)
-            mounted = Conflicts.retry(4, () -> transactions.execute(status ->
-                    links.mount(from, repositories.ensure(target), digest)));
-        } catch (DataAccessException e) {
-            if (!Conflicts.isForeignKeyViolation(e)) {
-                throw quotas.translate(e);
-            }
-            // the garbage collector deleted the blob meanwhile: not mountable, the client uploads it
-            return OptionalLong.empty();
-        }
-        if (mounted.isPresent()) {
-            mounts.increment();
-        }
-        return mounted;
-    }
-
-    /**
      * Cancels a session and removes its data. A request still writing to it keeps it: the cancel
      * waits for that request a bounded time, like a closing PUT, and then deletes the session as
      * its holder, so no writer is cut off mid-write and none can record progress afterwards.
@@ -328,54 +293,13 @@ public class Uploads {
     }
 
     /**
-     * Removes sessions nobody has touched for {@code wharf.upload.stale-after}, with their data,
-     * unless a request holds them; and what crashed publishes left in storage for as long.
-     */
-    @Scheduled(fixedDelayString = "${wharf.upload.purge-interval:1h}", initialDelayString = "${wharf.upload.purge-interval:1h}")
-    public int purgeStale() {
-        return purgeIdleFor(staleAfter);
-    }
-
-    /**
-     * {@link #purgeStale} with another idleness threshold (tests use it instead of waiting). Idleness
-     * is measured by PostgreSQL's clock, as leases are; held sessions are never purged, whatever
-     * the threshold.
-     */
-    int purgeIdleFor(Duration idle) {
-        double idleSeconds = idle.toNanos() / 1e9;
-        int purged = 0;
-        for (UUID id : sessions.findStale(idleSeconds)) {
-            try {
-                if (sessions.deleteIfStale(id, idleSeconds) == 1) {
-                    store.deleteUpload(id.toString());
-                    purged++;
-                }
-            } catch (IOException | RuntimeException e) {
-                log.warn("could not purge stale upload {}: {}", id, e.toString());
-            }
-        }
-        if (purged > 0) {
-            log.info("purged {} upload sessions idle for more than {}", purged, idle);
-        }
-        try {
-            int swept = store.sweepAbandoned(clock.instant().minus(idle));
-            if (swept > 0) {
-                log.info("removed {} abandoned storage uploads older than {}", swept, idle);
-            }
-        } catch (IOException | RuntimeException e) {
-            log.warn("could not sweep abandoned storage uploads: {}", e.toString());
-        }
-        return purged;
-    }
-
-    /**
      * Appends a chunk of {@code length} bytes (negative: not announced) to the session; a streamed
      * chunk the namespace's quota cannot hold is refused as soon as it arrives beyond the quota,
      * and its session goes with its data, as one refused at its commit.
      */
     private void append(UploadLease lease, BlobWriter writer, RepositoryName repository, Digest digest, InputStream body,
                         long length) throws IOException {
-        QuotaBoundBody bounded = boundedByQuota(repository, digest, lease.session.size(),
+        QuotaBoundBody bounded = QuotaBoundBody.of(quotas, repository, digest, lease.session.size(),
                 RequestBodies.exactly(body, length), length);
         try {
             writer.append(lease.keepAlive(bounded));
@@ -387,23 +311,6 @@ public class Uploads {
             bounded.discardRest();
             throw bounded.refusal();
         }
-    }
-
-    /**
-     * {@code body} bounded by what is left of the namespace's quota when its {@code length} is not
-     * announced (a streamed body shows its size only as it arrives; an announced one was checked
-     * before it was read).
-     *
-     * @param held what the upload holds already (its session's bytes)
-     */
-    private QuotaBoundBody boundedByQuota(RepositoryName repository, Digest digest, long held, InputStream body,
-                                          long length) {
-        if (length >= 0) {
-            return QuotaBoundBody.unbounded(body);
-        }
-        return quotas.room(repository, digest)
-                .map(room -> new QuotaBoundBody(body, room.left() - held, n -> quotas.refuse(room, held + n)))
-                .orElseGet(() -> QuotaBoundBody.unbounded(body));
     }
 
     /** {@link Quotas#checkUpload}; a refused session goes with its data, as one refused at its commit. */

@@ -134,7 +134,7 @@ class UploadLeaseIT {
         assertThat(server.dataDir().resolve("storage/uploads").resolve(id)).exists();
 
         // whatever has been idle for any time at all is stale to this purge
-        assertThat(server.bean(Uploads.class).purgeIdleFor(Duration.ZERO)).isGreaterThanOrEqualTo(1);
+        assertThat(server.bean(StaleUploads.class).purgeIdleFor(Duration.ZERO)).isGreaterThanOrEqualTo(1);
 
         HttpResponse<byte[]> status = http.get(location);
         assertThat(status.statusCode()).isEqualTo(404);
@@ -146,7 +146,7 @@ class UploadLeaseIT {
     void sessionsIdleForLessThanTheThresholdSurviveThePurge() {
         String repo = TestData.repository("purge-active");
         String location = startUpload(repo);
-        server.bean(Uploads.class).purgeStale();
+        server.bean(StaleUploads.class).purgeStale();
         assertThat(http.get(location).statusCode()).isEqualTo(204);
     }
 
@@ -165,7 +165,7 @@ class UploadLeaseIT {
             out.flush();
             awaitLease(location);
 
-            server.bean(Uploads.class).purgeIdleFor(Duration.ZERO);
+            server.bean(StaleUploads.class).purgeIdleFor(Duration.ZERO);
 
             out.write(content, 1000, content.length - 1000);
             out.flush();
