@@ -157,6 +157,7 @@ class BlobFetches implements DisposableBean {
             try (InputStream in = fetch.download.open()) {
                 size = writer.append(in);
                 writer.commit(fetch.digest);
+                metrics.upstreamBytes(fetch.cache.name(), size);
                 // linked before the scratch data goes: the bytes are published again if the
                 // collector removed them since the commit
                 for (RepositoryName repository : fetch.seal()) {
@@ -165,7 +166,6 @@ class BlobFetches implements DisposableBean {
             } finally {
                 writer.abort();
             }
-            metrics.upstreamBytes(fetch.cache.name(), size);
             fetch.published.complete(null);
         } catch (IOException | RuntimeException | dev.wharf.server.storage.DigestMismatchException e) {
             fetch.seal();
