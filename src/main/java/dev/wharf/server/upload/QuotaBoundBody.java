@@ -4,6 +4,7 @@ import dev.wharf.oci.Digest;
 import dev.wharf.oci.OciException;
 import dev.wharf.oci.RepositoryName;
 import dev.wharf.server.policy.Quotas;
+import dev.wharf.server.web.RequestBodies;
 import dev.wharf.server.web.RequestBodyException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -103,13 +104,8 @@ final class QuotaBoundBody extends InputStream {
      * its connection closed. Nothing of it is stored.
      */
     void discardRest() {
-        byte[] scratch = new byte[64 * 1024];
-        long left = DISCARD_MAX;
         try {
-            int n;
-            while (left > 0 && (n = in.read(scratch, 0, (int) Math.min(scratch.length, left))) > 0) {
-                left -= n;
-            }
+            RequestBodies.drain(in, -1, DISCARD_MAX);
         } catch (IOException e) {
             // the client went away or sent too slowly: the connection is closed after the answer
         }

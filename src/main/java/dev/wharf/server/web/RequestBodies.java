@@ -73,14 +73,17 @@ public final class RequestBodies {
      * Reads and drops the rest of a body that is refused for its size, up to {@code bound} more
      * bytes, so that the refusal reaches the client: closing the connection while it still sends
      * makes its TCP stack reset and lose the answer (docker then reports a broken pipe instead of
-     * the 413). Bodies beyond the bound are not read: the connection is closed instead. Reads stay
-     * under the minimum body rate, so a slow client cannot hold the thread with this.
+     * the 413, or the quota's 403). Bodies announced beyond twice the bound are not read, and a body
+     * longer than the bound is cut: the connection is closed instead. Reads stay under the minimum
+     * body rate, so a slow client cannot hold the thread with this.
+     *
+     * @param declared the body's announced length, or -1 when it was not announced
      */
-    private static void drain(InputStream body, long declared, long bound) throws IOException {
+    public static void drain(InputStream body, long declared, long bound) throws IOException {
         if (declared > 2 * bound) {
             return;
         }
-        byte[] scratch = new byte[8192];
+        byte[] scratch = new byte[64 * 1024];
         long left = bound;
         int n;
         while (left > 0 && (n = body.read(scratch, 0, (int) Math.min(scratch.length, left))) > 0) {
