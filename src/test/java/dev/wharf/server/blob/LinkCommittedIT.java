@@ -37,24 +37,40 @@ class LinkCommittedIT {
         server.close();
     }
 
+    /**
+     * Stores {@code content} as a replication import or a pull-through fetch does, runs
+     * {@code beforeLink} between the commit and the link, and links it into {@code repository}.
+     */
+    private static void storeAndLink(RepositoryName repository, byte[] content, Step beforeLink) throws Exception {
+        BlobStore store = server.bean(BlobStore.class);
+        Digest digest = Digest.sha256(content);
+        BlobWriter writer = store.newWriter(UUID.randomUUID().toString(), digest.algorithm());
+        try {
+            writer.append(new ByteArrayInputStream(content));
+            writer.commit(digest);
+            beforeLink.run();
+            server.bean(BlobLinks.class).linkCommitted(() -> server.bean(Repositories.class).ensure(repository),
+                    digest, content.length, writer);
+        } finally {
+            writer.abort();
+        }
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
     @Test
     void bytesRemovedBetweenTheCommitAndTheLinkArePublishedAgain() throws Exception {
         BlobStore store = server.bean(BlobStore.class);
         RepositoryName repository = RepositoryName.of(TestData.repository("linked"));
         byte[] content = TestData.random(70_000);
         Digest digest = Digest.sha256(content);
-        BlobWriter writer = store.newWriter(UUID.randomUUID().toString(), digest.algorithm());
-        try {
-            writer.append(new ByteArrayInputStream(content));
-            writer.commit(digest);
+
+        storeAndLink(repository, content, () -> {
             store.delete(digest); // what the collector's inventory sweep does to bytes without a row
             assertThat(store.stat(digest)).isEmpty();
-
-            server.bean(BlobLinks.class).linkCommitted(() -> server.bean(Repositories.class).ensure(repository),
-                    digest, content.length, writer);
-        } finally {
-            writer.abort();
-        }
+        });
 
         assertThat(store.stat(digest)).hasValue(content.length);
         HttpResponse<byte[]> get = new RegistryHttp(server.base()).get("/v2/" + repository + "/blobs/" + digest);
@@ -64,21 +80,12 @@ class LinkCommittedIT {
 
     @Test
     void aBlobLinkedAlreadyIsLinkedOnceAndKeepsItsBytes() throws Exception {
-        BlobStore store = server.bean(BlobStore.class);
         RepositoryName repository = RepositoryName.of(TestData.repository("twice"));
         byte[] content = TestData.random(5_000);
         Digest digest = Digest.sha256(content);
-        for (int i = 0; i < 2; i++) {
-            BlobWriter writer = store.newWriter(UUID.randomUUID().toString(), digest.algorithm());
-            try {
-                writer.append(new ByteArrayInputStream(content));
-                writer.commit(digest);
-                server.bean(BlobLinks.class).linkCommitted(() -> server.bean(Repositories.class).ensure(repository),
-                        digest, content.length, writer);
-            } finally {
-                writer.abort();
-            }
-        }
+
+        storeAndLink(repository, content, () -> { });
+        storeAndLink(repository, content, () -> { });
 
         assertThat(server.bean(BlobLinks.class).sizeIn(repository, digest)).hasValue(content.length);
         assertThat(new RegistryHttp(server.base()).get("/v2/" + repository + "/blobs/" + digest).body()).isEqualTo(content);
